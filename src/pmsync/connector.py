@@ -1,0 +1,94 @@
+"""What the core asks of a tracker connector, and the plain values it passes.
+
+A connector plugin registers a class with these methods through the
+``register_connectors`` hook. The core never names a tracker: it hands the
+connector its TrackerConfig and speaks only in model records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pmsync.model import Link, Release, Sprint, WorkItem
+
+if TYPE_CHECKING:
+    from pmsync.config import TrackerConfig
+
+
+@dataclass(frozen=True)
+class SyncBatch:
+    """One page of what a tracker holds; the cursor is where the next sync resumes."""
+
+    items: tuple[WorkItem, ...] = ()
+    sprints: tuple[Sprint, ...] = ()
+    releases: tuple[Release, ...] = ()
+    links: tuple[Link, ...] = ()
+    cursor: str | None = None
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class AlertFact:
+    label: str
+    text: str
+    link_key: str | None = None  # an item key the fact refers to, rendered as a link
+    link_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """A tracker-neutral comment: the connector renders it in its own format."""
+
+    fingerprint: str
+    headline: str
+    facts: tuple[AlertFact, ...] = ()
+    advice: str = ""
+    resolved_on: str | None = None  # ISO date when the problem went away
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    fingerprint: str | None  # the pmsync marker found in the body, if any
+
+
+@dataclass(frozen=True)
+class PublishedPage:
+    page_id: str
+    version: int
+    url: str
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    title: str
+    body: str  # already rendered in the connector's page_format
+    page_id: str | None = None  # from the page ledger, when known
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    kind: ClassVar[str]
+    page_format: ClassVar[str]  # template flavour for pages, e.g. "confluence" or "markdown"
+
+    @classmethod
+    def validate_config(cls, tracker: TrackerConfig) -> None:
+        """Raise ConfigError for a bad option of this tracker's table."""
+
+    def check_auth(self) -> str:
+        """Who we are on the tracker; raises AuthError when credentials are refused."""
+
+    def fetch(self, cursor: str | None) -> Iterator[SyncBatch]:
+        """Everything changed since ``cursor`` (all of it when None), page by page."""
+
+    def list_comments(self, item_key: str) -> list[Comment]: ...
+
+    def post_comment(self, item_key: str, message: AlertMessage) -> str: ...
+
+    def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None: ...
+
+    def publish_page(self, request: PageRequest) -> PublishedPage: ...
+
+    def item_url(self, item_key: str) -> str: ...

@@ -1,0 +1,95 @@
+"""Numbered, append-only schema migrations for the SQLite store.
+
+Never edit a migration that has shipped: add the next one. ``PRAGMA
+user_version`` records how many have run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: runs, current records and their revisions, cursors, alert and page ledgers, baselines
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running'
+    );
+    CREATE TABLE records (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        tracker TEXT NOT NULL,
+        data TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        removed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX records_tracker ON records(tracker, kind);
+    CREATE TABLE revisions (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        data TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        removed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key, run_id)
+    );
+    CREATE INDEX revisions_run ON revisions(run_id);
+    CREATE TABLE cursors (
+        tracker TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id)
+    );
+    CREATE TABLE sync_log (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        tracker TEXT NOT NULL,
+        fetched INTEGER NOT NULL,
+        changed INTEGER NOT NULL,
+        full_sync INTEGER NOT NULL,
+        PRIMARY KEY (run_id, tracker)
+    );
+    CREATE TABLE alerts (
+        fingerprint TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        subject_key TEXT NOT NULL,
+        comment_id TEXT,
+        state TEXT NOT NULL,
+        body_hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (fingerprint, target_key)
+    );
+    CREATE TABLE pages (
+        report_key TEXT PRIMARY KEY,
+        tracker TEXT NOT NULL,
+        page_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        url TEXT,
+        body_hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE baselines (
+        name TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        created_at TEXT NOT NULL
+    );
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; returns the version it ends at."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"store schema version {current} is newer than this pmsync knows "
+            f"({len(MIGRATIONS)}); upgrade pmsync"
+        )
+    for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript commits first; the version bump rides in the same script.
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)

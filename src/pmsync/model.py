@@ -1,0 +1,190 @@
+"""The common product model: plain frozen records, tracker-neutral names.
+
+Every key is ``<tracker>:<native key>`` so items from several trackers can
+live in one portfolio. Every datetime is timezone-aware (UTC once stored).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Kind = Literal["epic", "story", "task", "bug", "subtask"]
+StatusCategory = Literal["todo", "doing", "done", "cancelled"]
+SprintState = Literal["future", "active", "closed"]
+Severity = Literal["info", "warning", "critical"]
+
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
+KINDS: tuple[Kind, ...] = ("epic", "story", "task", "bug", "subtask")
+
+# A facet is one (name, value) fact a connector knows about a tracker object,
+# e.g. ("project", "PAY") or ("label", "mobile"); product-line selectors match on them.
+Facet = tuple[str, str]
+
+
+def make_key(tracker: str, native_key: str) -> str:
+    return f"{tracker}:{native_key}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    tracker, _, native = key.partition(":")
+    return tracker, native
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    key: str
+    kind: Kind
+    title: str
+    status: str
+    status_category: StatusCategory
+    product_line: str | None = None
+    parent_key: str | None = None
+    sprint_keys: tuple[str, ...] = ()
+    start: date | None = None
+    due: date | None = None
+    estimate: float | None = None
+    assignee: str | None = None
+    labels: tuple[str, ...] = ()
+    release_keys: tuple[str, ...] = ()
+    url: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    done_at: datetime | None = None
+    facets: tuple[Facet, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status_category not in ("done", "cancelled")
+
+
+@dataclass(frozen=True)
+class Sprint:
+    key: str
+    name: str
+    state: SprintState
+    product_line: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    completed: datetime | None = None
+    goal: str | None = None
+    facets: tuple[Facet, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    blocker_key: str
+    blocked_key: str
+    link_type: str = "Blocks"
+
+    @property
+    def key(self) -> str:
+        return f"{self.blocker_key}->{self.blocked_key}"
+
+
+@dataclass(frozen=True)
+class Release:
+    key: str
+    name: str
+    release_date: date | None = None
+    released: bool = False
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Maps tracker objects to a product line: every given facet must match."""
+
+    tracker: str
+    facets: tuple[Facet, ...]
+
+    def matches(self, tracker: str, facets: tuple[Facet, ...]) -> bool:
+        return tracker == self.tracker and all(f in facets for f in self.facets)
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    name: str
+    selectors: tuple[Selector, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    subject_key: str
+    product_line: str | None
+    message: str
+    related_keys: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = ()
+    fingerprint: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            object.__setattr__(
+                self, "fingerprint", fingerprint(self.rule, self.subject_key, self.related_keys)
+            )
+
+
+def fingerprint(rule: str, subject_key: str, related_keys: tuple[str, ...] = ()) -> str:
+    """Stable across runs and unrelated edits: rule + subject + sorted related keys only."""
+    basis = "\x1f".join([rule, subject_key, *sorted(related_keys)])
+    return hashlib.sha256(basis.encode()).hexdigest()[:20]
+
+
+RECORD_TYPES: dict[str, type] = {
+    "item": WorkItem,
+    "sprint": Sprint,
+    "link": Link,
+    "release": Release,
+}
+
+
+def record_kind(record: Any) -> str:
+    for name, cls in RECORD_TYPES.items():
+        if isinstance(record, cls):
+            return name
+    raise TypeError(f"not a model record: {type(record).__name__}")
+
+
+def to_json(record: Any) -> dict[str, Any]:
+    """A JSON-ready dict; dates become ISO strings, tuples lists."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        out[f.name] = _encode(getattr(record, f.name))
+    return out
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def from_json(kind: str, data: dict[str, Any]) -> Any:
+    cls = RECORD_TYPES[kind]
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        values[f.name] = _decode(f.type, data[f.name])
+    return cls(**values)
+
+
+def _decode(type_name: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    text = str(type_name)
+    if "datetime" in text:
+        return datetime.fromisoformat(value)
+    if "date" in text:
+        return date.fromisoformat(value)
+    if "tuple[Facet" in text or "tuple[tuple" in text:
+        return tuple(tuple(pair) for pair in value)
+    if text.startswith("tuple"):
+        return tuple(value)
+    return value

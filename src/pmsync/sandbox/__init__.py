@@ -1,0 +1,80 @@
+"""A loopback simulation of the trackers pmsync talks to, for the demo and tests.
+
+    with Sandbox.start(seed=7, size=60) as sandbox:
+        sandbox.url, sandbox.site.writes, ...
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from pmsync.sandbox import confluence_api, jira_api
+from pmsync.sandbox.seed import seed_site
+from pmsync.sandbox.server import Request, Response, SandboxServer, route
+from pmsync.sandbox.site import Site
+
+
+def _writes(req: Request) -> Response:
+    with req.site.lock:
+        return Response(body=list(req.site.writes))
+
+
+def _index(req: Request) -> Response:
+    site = req.site
+    rows = "".join(
+        f"<li><a href='/wiki/spaces/{site.spaces[p['spaceId']]['key']}/pages/{p['id']}/x'>"
+        f"{html.escape(p['title'])}</a> (version {p['version']['number']})</li>"
+        for p in site.pages.values()
+    )
+    body = (
+        "<!doctype html><meta charset='utf-8'><title>pmsync sandbox</title>"
+        f"<h1>pmsync sandbox</h1><p>{len(site.issues)} Jira issues, "
+        f"{sum(len(c) for c in site.comments.values())} comments.</p>"
+        f"<h2>Confluence pages</h2><ul>{rows or '<li>none yet</li>'}</ul>"
+    )
+    return Response(body=body, content_type="text/html; charset=utf-8")
+
+
+CONTROL_ROUTES = [
+    route("GET", "/_sandbox/writes", _writes, auth=False),
+    route("GET", "/", _index, auth=False),
+]
+
+
+class Sandbox:
+    def __init__(self, site: Site, server: SandboxServer):
+        self.site = site
+        self.server = server
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        seed: int = 7,
+        size: int = 60,
+        port: int = 0,
+        latency: float = 0.0,
+        today: date | None = None,
+        site: Site | None = None,
+        **site_options: Any,
+    ) -> Sandbox:
+        site = site or Site(**site_options)
+        routes = jira_api.ROUTES + confluence_api.ROUTES + CONTROL_ROUTES
+        server = SandboxServer(site, routes, port=port, latency=latency)
+        seed_site(site, seed=seed, size=size, today=today)
+        return cls(site, server.start())
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,204 @@
+"""The loopback HTTP server: routing, auth, error bodies, the write record.
+
+Handlers live per vendor API (jira_api, confluence_api); each takes a Request
+and returns a Response. Only 127.0.0.1 is ever bound.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pmsync.sandbox.site import Site
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    raw_body: bytes
+    site: Site
+    params: dict[str, str] = field(default_factory=dict)
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        """All values, whether repeated (a=1&a=2) or comma-separated (a=1,2)."""
+        return [part for value in self.query.get(name, []) for part in value.split(",") if part]
+
+    def int_arg(self, name: str, default: int) -> int:
+        value = self.arg(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise HttpError(400, jira_error(f"The '{name}' parameter must be a number.")) from None
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.raw_body or b"null")
+        except ValueError:
+            raise HttpError(400, jira_error("Unexpected character: the body is not valid JSON.")) from None
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json;charset=UTF-8"
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.response = Response(status, body, headers or {})
+
+
+def jira_error(*messages: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Atlassian's ErrorCollection body."""
+    return {"errorMessages": list(messages), "errors": errors or {}}
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    auth: bool = True
+
+
+def route(method: str, path: str, handler: Handler, auth: bool = True) -> Route:
+    """``path`` uses {name} placeholders for one path segment each."""
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+    return Route(method, re.compile(f"^{regex}$"), handler, auth)
+
+
+class SandboxServer:
+    def __init__(self, site: Site, routes: list[Route], port: int = 0, latency: float = 0.0):
+        self.site = site
+        self.routes = routes
+        self.latency = latency
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        site.base_url = self.url
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def dispatch(self, request: Request) -> Response:
+        allowed = False
+        for candidate in self.routes:
+            match = candidate.pattern.match(request.path)
+            if not match:
+                continue
+            allowed = True
+            if candidate.method != request.method:
+                continue
+            request.params = match.groupdict()
+            try:
+                # Anonymous routes still refuse credentials that are given but wrong.
+                if candidate.auth or "authorization" in request.headers:
+                    self._authenticate(request)
+                return candidate.handler(request)
+            except HttpError as exc:
+                return exc.response
+        if allowed:
+            return Response(405, jira_error(f"HTTP {request.method} is not supported here."))
+        return Response(404, jira_error("Not found."))
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        account = self.site.account
+        refused = HttpError(
+            401,
+            jira_error("Client must be authenticated to access this resource."),
+            {"WWW-Authenticate": 'Basic realm="protected-area"'},
+        )
+        if header.lower().startswith("basic "):
+            try:
+                user, _, token = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                raise refused from None
+            if user == account.email and token == account.api_token:
+                return
+        raise refused
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+                return
+
+            def _serve(self) -> None:
+                if server.latency:
+                    time.sleep(server.latency)
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query, keep_blank_values=True),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    raw_body=self.rfile.read(length) if length else b"",
+                    site=server.site,
+                )
+                with server.site.lock:
+                    server.site.requests.append((request.method, request.path))
+                response = server.dispatch(request)
+                if request.method in ("POST", "PUT", "DELETE") and not request.path.startswith(
+                    "/_sandbox"
+                ):
+                    try:
+                        body = json.loads(request.raw_body) if request.raw_body else None
+                    except ValueError:
+                        body = request.raw_body.decode(errors="replace")
+                    server.site.record_write(request.method, request.path, response.status, body)
+                self._send(response)
+
+            def _send(self, response: Response) -> None:
+                if isinstance(response.body, bytes | str):
+                    payload = response.body.encode() if isinstance(response.body, str) else response.body
+                elif response.body is None:
+                    payload = b""
+                else:
+                    payload = json.dumps(response.body).encode()
+                self.send_response(response.status)
+                self.send_header("Content-Type", response.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        return _Handler

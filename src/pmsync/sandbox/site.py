@@ -1,0 +1,179 @@
+"""The simulated Atlassian site: Jira issues, boards, sprints, Confluence pages.
+
+Everything is kept in the vendors' own JSON shapes, so handlers serve it as it
+is. One lock guards the whole site: the server is threaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Custom field ids differ per real site; these are common Cloud defaults and a
+# test may change them (the connector must discover them through /field).
+DEFAULT_FIELD_IDS = {
+    "sprint": "customfield_10020",
+    "story_points": "customfield_10016",
+    "start_date": "customfield_10015",
+}
+
+STATUS_CATEGORIES = {
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+}
+STATUSES = {
+    "To Do": ("10000", "new"),
+    "In Progress": ("3", "indeterminate"),
+    "Done": ("10001", "done"),
+}
+ISSUE_TYPES = {
+    "Epic": {"id": "10000", "subtask": False, "hierarchyLevel": 1},
+    "Story": {"id": "10001", "subtask": False, "hierarchyLevel": 0},
+    "Task": {"id": "10002", "subtask": False, "hierarchyLevel": 0},
+    "Bug": {"id": "10004", "subtask": False, "hierarchyLevel": 0},
+    "Subtask": {"id": "10003", "subtask": True, "hierarchyLevel": -1},
+}
+LINK_TYPES = [
+    {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+    {"id": "10001", "name": "Cloners", "inward": "is cloned by", "outward": "clones"},
+    {"id": "10003", "name": "Relates", "inward": "relates to", "outward": "relates to"},
+]
+
+
+def jira_time(moment: datetime) -> str:
+    """Jira's timestamp form: 2026-11-20T10:11:12.345+0000."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+@dataclass
+class Account:
+    account_id: str
+    email: str
+    display_name: str
+    api_token: str
+    time_zone: str = "America/New_York"
+
+
+@dataclass
+class Site:
+    """All state of one simulated site; ``base_url`` is set when the server starts."""
+
+    base_url: str = "http://127.0.0.1"
+    account: Account = field(
+        default_factory=lambda: Account(
+            "5b10ac8d82e05b22cc7d4ef5", "demo@example.com", "Dana Demo", "sandbox-token"
+        )
+    )
+    field_ids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_IDS))
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key, IssueBean shape
+    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
+    boards: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sprints: dict[int, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project key
+    spaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
+    planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _next_id: int = 20000
+
+    def next_id(self) -> str:
+        with self.lock:
+            self._next_id += 1
+            return str(self._next_id)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def issue_by_id_or_key(self, id_or_key: str) -> dict[str, Any] | None:
+        issue = self.issues.get(id_or_key.upper())
+        if issue is not None:
+            return issue
+        return next((i for i in self.issues.values() if i["id"] == id_or_key), None)
+
+    def touch(self, key: str, **fields: Any) -> None:
+        """Change an issue as a user would: new field values and a fresh ``updated``."""
+        with self.lock:
+            issue = self.issues[key]
+            issue["fields"].update(fields)
+            issue["fields"]["updated"] = jira_time(self.now())
+
+    def user_ref(self) -> dict[str, Any]:
+        a = self.account
+        return {
+            "self": f"{self.base_url}/rest/api/3/user?accountId={a.account_id}",
+            "accountId": a.account_id,
+            "displayName": a.display_name,
+            "active": True,
+            "timeZone": a.time_zone,
+            "accountType": "atlassian",
+        }
+
+    def status_field(self, name: str) -> dict[str, Any]:
+        status_id, category = STATUSES[name]
+        cat = dict(STATUS_CATEGORIES[category])
+        cat["self"] = f"{self.base_url}/rest/api/3/statuscategory/{cat['id']}"
+        return {
+            "self": f"{self.base_url}/rest/api/3/status/{status_id}",
+            "description": "",
+            "iconUrl": f"{self.base_url}/images/icons/statuses/generic.png",
+            "name": name,
+            "id": status_id,
+            "statusCategory": cat,
+        }
+
+    def issuetype_field(self, name: str) -> dict[str, Any]:
+        info = ISSUE_TYPES[name]
+        return {
+            "self": f"{self.base_url}/rest/api/3/issuetype/{info['id']}",
+            "id": info["id"],
+            "description": "",
+            "iconUrl": f"{self.base_url}/images/icons/issuetypes/{name.lower()}.svg",
+            "name": name,
+            "subtask": info["subtask"],
+            "hierarchyLevel": info["hierarchyLevel"],
+        }
+
+    def issue_ref(self, issue: dict[str, Any]) -> dict[str, Any]:
+        """The short form Jira nests for parents and linked issues."""
+        f = issue["fields"]
+        return {
+            "id": issue["id"],
+            "key": issue["key"],
+            "self": issue["self"],
+            "fields": {
+                "summary": f["summary"],
+                "status": f["status"],
+                "priority": f.get("priority"),
+                "issuetype": f["issuetype"],
+            },
+        }
+
+    def add_link(self, blocker_key: str, blocked_key: str, type_name: str = "Blocks") -> None:
+        link_type = next(t for t in LINK_TYPES if t["name"] == type_name)
+        type_ref = dict(link_type, self=f"{self.base_url}/rest/api/3/issueLinkType/{link_type['id']}")
+        link_id = self.next_id()
+        blocker, blocked = self.issues[blocker_key], self.issues[blocked_key]
+        common = {"id": link_id, "self": f"{self.base_url}/rest/api/3/issueLink/{link_id}"}
+        blocker["fields"]["issuelinks"].append(
+            {**common, "type": type_ref, "outwardIssue": self.issue_ref(blocked)}
+        )
+        blocked["fields"]["issuelinks"].append(
+            {**common, "type": type_ref, "inwardIssue": self.issue_ref(blocker)}
+        )
+
+    def record_write(self, method: str, path: str, status: int, body: Any) -> None:
+        with self.lock:
+            self.writes.append({"method": method, "path": path, "status": status, "body": body})
+
+    def writes_to(self, method: str, fragment: str) -> list[dict[str, Any]]:
+        return [
+            w for w in self.writes
+            if w["method"] == method and fragment in w["path"] and w["status"] < 300
+        ]

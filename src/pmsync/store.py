@@ -1,0 +1,227 @@
+"""The SQLite store: current records, their revisions per run, cursors, ledgers.
+
+One tracker's sync is one transaction, so the cursor only ever moves together
+with the data it stands for. Writes elsewhere (ledgers) commit one row at a
+time, right after the tracker call they record, so a crash loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pmsync.errors import ConfigError
+from pmsync.migrations import migrate
+from pmsync.model import Link, from_json, record_kind, split_key, to_json
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_hash(data: Any) -> str:
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AlertEntry:
+    fingerprint: str
+    target_key: str
+    rule: str
+    subject_key: str
+    comment_id: str | None
+    state: str
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    report_key: str
+    tracker: str
+    page_id: str
+    version: int
+    url: str | None
+    body_hash: str
+
+
+class Store:
+    def __init__(self, path: Path):
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"{path}: cannot open the store ({exc}); check state_dir") from None
+        self.path = path
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.schema_version = migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # runs ---------------------------------------------------------------
+    def begin_run(self, command: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO runs(command, started_at) VALUES (?, ?)", (command, utcnow())
+        )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", (utcnow(), status, run_id)
+        )
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT id, command, started_at, status FROM runs ORDER BY id")
+        return [dict(zip(("id", "command", "started_at", "status"), r, strict=True)) for r in rows]
+
+    # records (call inside transaction()) -----------------------------------
+    def upsert(self, tracker: str, records: Iterable[Any], run_id: int) -> int:
+        """Write records; a revision is kept only when a record changed. Returns #changed."""
+        changed = 0
+        for record in records:
+            kind = record_kind(record)
+            data = to_json(record)
+            digest = content_hash(data)
+            key = record.key
+            row = self.conn.execute(
+                "SELECT hash, removed FROM records WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+            if row is not None and row[0] == digest and not row[1]:
+                continue
+            text = json.dumps(data, sort_keys=True)
+            self.conn.execute(
+                "INSERT INTO records(kind, key, tracker, data, hash, run_id, removed) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT(kind, key) DO UPDATE SET "
+                "tracker = excluded.tracker, data = excluded.data, hash = excluded.hash, "
+                "run_id = excluded.run_id, removed = 0",
+                (kind, key, tracker, text, digest, run_id),
+            )
+            self._revise(kind, key, run_id, text, digest, removed=False)
+            changed += 1
+        return changed
+
+    def replace_links(self, tracker: str, item_keys: set[str], links: list[Link], run_id: int):
+        """The links touching ``item_keys`` become exactly ``links``; others stay."""
+        wanted = {link.key: link for link in links}
+        for link in self.current("link", tracker=tracker):
+            touches = link.blocker_key in item_keys or link.blocked_key in item_keys
+            if touches and link.key not in wanted:
+                self.mark_removed("link", link.key, run_id)
+        return self.upsert(tracker, wanted.values(), run_id)
+
+    def mark_removed(self, kind: str, key: str, run_id: int) -> None:
+        row = self.conn.execute(
+            "SELECT data, hash FROM records WHERE kind = ? AND key = ? AND removed = 0", (kind, key)
+        ).fetchone()
+        if row is None:
+            return
+        self.conn.execute(
+            "UPDATE records SET removed = 1, run_id = ? WHERE kind = ? AND key = ?",
+            (run_id, kind, key),
+        )
+        self._revise(kind, key, run_id, row[0], row[1], removed=True)
+
+    def _revise(self, kind, key, run_id, text, digest, removed: bool) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO revisions(kind, key, run_id, data, hash, removed) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, key, run_id, text, digest, int(removed)),
+        )
+
+    def current(self, kind: str, tracker: str | None = None) -> list[Any]:
+        sql = "SELECT data FROM records WHERE kind = ? AND removed = 0"
+        args: tuple[Any, ...] = (kind,)
+        if tracker is not None:
+            sql += " AND tracker = ?"
+            args += (tracker,)
+        return [from_json(kind, json.loads(row[0])) for row in self.conn.execute(sql, args)]
+
+    def revision_runs(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT run_id FROM revisions ORDER BY 1")]
+
+    def count(self, kind: str) -> int:
+        sql = "SELECT COUNT(*) FROM records WHERE kind = ? AND removed = 0"
+        return self.conn.execute(sql, (kind,)).fetchone()[0]
+
+    # cursors and sync log ------------------------------------------------
+    def cursor(self, tracker: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM cursors WHERE tracker = ?", (tracker,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, tracker: str, value: str, run_id: int) -> None:
+        self.conn.execute(
+            "INSERT INTO cursors(tracker, value, run_id) VALUES (?, ?, ?) ON CONFLICT(tracker) "
+            "DO UPDATE SET value = excluded.value, run_id = excluded.run_id",
+            (tracker, value, run_id),
+        )
+
+    def log_sync(self, run_id: int, tracker: str, fetched: int, changed: int, full: bool) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sync_log VALUES (?, ?, ?, ?, ?)",
+            (run_id, tracker, fetched, changed, int(full)),
+        )
+
+    def sync_log(self) -> list[dict[str, Any]]:
+        cols = ("run_id", "tracker", "fetched", "changed", "full_sync")
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM sync_log ORDER BY run_id")
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    # alert ledger ----------------------------------------------------------
+    def alerts(self) -> list[AlertEntry]:
+        rows = self.conn.execute(
+            "SELECT fingerprint, target_key, rule, subject_key, comment_id, state, body_hash "
+            "FROM alerts ORDER BY fingerprint, target_key"
+        )
+        return [AlertEntry(*row) for row in rows]
+
+    def save_alert(self, entry: AlertEntry) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.fingerprint, entry.target_key, entry.rule, entry.subject_key,
+                entry.comment_id, entry.state, entry.body_hash, utcnow(),
+            ),
+        )
+
+    # page ledger -----------------------------------------------------------
+    def page(self, report_key: str) -> PageEntry | None:
+        row = self.conn.execute(
+            "SELECT report_key, tracker, page_id, version, url, body_hash FROM pages "
+            "WHERE report_key = ?",
+            (report_key,),
+        ).fetchone()
+        return PageEntry(*row) if row else None
+
+    def save_page(self, entry: PageEntry) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.report_key, entry.tracker, entry.page_id, entry.version,
+                entry.url, entry.body_hash, utcnow(),
+            ),
+        )
+
+
+def tracker_of(key: str) -> str:
+    return split_key(key)[0]
