@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsync.errors import ConfigError
+from pmsync.logs import register_secret
 from pmsync.model import SEVERITIES, ProductLine, Selector
 from pmsync.plugins import Registry
 
@@ -50,6 +51,7 @@ class TrackerConfig:
                 f"{self.where(key)}: environment variable {var} is not set; "
                 f"export {var}=<your token> before running pmsync"
             )
+        register_secret(value)
         return value
 
 

@@ -338,7 +338,8 @@ def board_sprints(req: Request) -> Response:
     except ValueError:
         raise HttpError(400, jira_error("The board id must be a number.")) from None
     if board_id not in req.site.boards:
-        raise HttpError(404, jira_error(f"Board {board_id} does not exist or you do not have permission to see it."))
+        raise HttpError(404, jira_error(
+            f"Board {board_id} does not exist or you do not have permission to see it."))
     states = set(req.args("state")) or {"future", "active", "closed"}
     sprints = [
         s for s in req.site.sprints.values()

@@ -61,7 +61,9 @@ def _tokenize(text: str) -> list[str]:
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise JqlError(f"Error in the JQL Query: The character '{text[pos]}' is a reserved JQL character.")
+            raise JqlError(
+                f"Error in the JQL Query: The character '{text[pos]}' is a reserved JQL character."
+            )
         tokens.append(match.group(match.lastgroup).strip())
         pos = match.end()
     return [t for t in tokens if t]

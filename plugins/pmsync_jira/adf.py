@@ -1,0 +1,82 @@
+"""Alert comments in Atlassian Document Format (Jira Cloud REST v3).
+
+ADF is structured JSON, so tracker text goes into text nodes and can never
+become markup. The sticky marker is a small subscript footer
+``pmsync:<fingerprint>``: ADF has no hidden text, and a plain text node is the
+one thing every Jira client and the v2 wiki rendering keep as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pmsync.connector import AlertMessage
+
+MARKER = re.compile(r"pmsync:([0-9a-f]{20})\b")
+
+
+def _text(text: str, *marks: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "text", "text": text}
+    if marks:
+        node["marks"] = list(marks)
+    return node
+
+
+def _paragraph(*nodes: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "paragraph", "content": [n for n in nodes if n.get("text")]}
+
+
+def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
+    """``item_url(key)`` gives the browse URL of a related item for its link."""
+    if message.resolved_on:
+        heading = [
+            _text(f"Resolved on {message.resolved_on}: "),
+            _text(message.headline, {"type": "strike"}),
+        ]
+    else:
+        heading = [_text(f"⚠ {message.headline}")]
+    content: list[dict[str, Any]] = [
+        {"type": "heading", "attrs": {"level": 3}, "content": heading}
+    ]
+    for fact in message.facts:
+        value = _text(fact.text)
+        href = fact.link_url or (item_url(fact.link_key) if fact.link_key else None)
+        if href:
+            value = _text(fact.text, {"type": "link", "attrs": {"href": href}})
+        content.append(_paragraph(_text(f"{fact.label}: ", {"type": "strong"}), value))
+    if message.advice and not message.resolved_on:
+        content.append(_paragraph(_text(message.advice, {"type": "em"})))
+    content.append(
+        _paragraph(
+            _text(
+                f"pmsync:{message.fingerprint}",
+                {"type": "subsup", "attrs": {"type": "sub"}},
+                {"type": "textColor", "attrs": {"color": "#97a0af"}},
+            )
+        )
+    )
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def find_marker(body: Any) -> str | None:
+    """The fingerprint in a comment body (ADF dict or a wiki-markup string)."""
+    if isinstance(body, str):
+        match = MARKER.search(body)
+        return match.group(1) if match else None
+    for text in _texts(body):
+        match = MARKER.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _texts(node: Any):
+    if isinstance(node, dict):
+        if node.get("type") == "text" and isinstance(node.get("text"), str):
+            yield node["text"]
+        for child in node.get("content") or ():
+            yield from _texts(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _texts(child)

@@ -1,0 +1,154 @@
+"""Step 3: one sticky comment per finding on the epic concerned.
+
+The alert ledger maps (fingerprint, epic) to the tracker comment. A finding
+seen before with the same text makes no call; changed text edits the comment;
+a finding that went away has its comment marked resolved. Before posting a
+new comment we look for our marker on the epic, so a crash between posting
+and recording never leads to a second comment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+
+from pmsync.connector import AlertFact, AlertMessage
+from pmsync.model import Finding, split_key
+from pmsync.portfolio import Portfolio
+from pmsync.store import AlertEntry, content_hash
+from pmsync.workspace import Workspace
+
+log = logging.getLogger("pmsync.alerts")
+
+OPEN, RESOLVED = "open", "resolved"
+
+
+@dataclass
+class AlertPlan:
+    """What alert would do (dry run) or did."""
+
+    created: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return asdict(self)
+
+
+def target_of(portfolio: Portfolio, finding: Finding) -> str:
+    """A story's finding goes to its epic; an item with no epic gets it itself."""
+    epic = portfolio.epic_of(finding.subject_key)
+    return epic.key if epic else finding.subject_key
+
+
+def compose(finding: Finding, portfolio: Portfolio) -> AlertMessage:
+    subject = portfolio.items.get(finding.subject_key)
+    title = subject.title if subject else finding.subject_key
+    facts = [AlertFact("Rule", f"{finding.rule} ({finding.severity})")]
+    facts.append(AlertFact("Item", f"{split_key(finding.subject_key)[1]} {title}",
+                           link_url=subject.url if subject else None))
+    for key in finding.related_keys:
+        related = portfolio.items.get(key)
+        label = f"{split_key(key)[1]} {related.title}" if related else key
+        line = f" ({related.product_line})" if related and related.product_line else ""
+        facts.append(AlertFact("Related", label + line,
+                               link_url=related.url if related else None))
+    facts.extend(AlertFact(name.capitalize(), value) for name, value in finding.evidence)
+    return AlertMessage(
+        fingerprint=finding.fingerprint,
+        headline=finding.message,
+        facts=tuple(facts),
+        advice=ADVICE.get(finding.rule, "Review the plan and update dates or scope."),
+    )
+
+
+ADVICE = {
+    "epic-overdue": "Move the due date to a date the team believes, or close the epic.",
+    "blocker-scheduled-late": (
+        "Pull the blocker into an earlier sprint, or move the blocked item later; "
+        "talk to the blocker's owner if it sits in another product line."
+    ),
+}
+
+
+def message_hash(message: AlertMessage) -> str:
+    return content_hash(json.dumps(asdict(message), sort_keys=True, default=str))
+
+
+def sync_alerts(
+    ws: Workspace, findings: list[Finding], portfolio: Portfolio, dry_run: bool = False
+) -> AlertPlan:
+    store = ws.store
+    plan = AlertPlan()
+    ledger = {(e.fingerprint, e.target_key): e for e in store.alerts()}
+    live: set[tuple[str, str]] = set()
+
+    for finding in findings:
+        target = target_of(portfolio, finding)
+        tracker = split_key(target)[0]
+        label = f"{finding.rule} on {target}"
+        if tracker not in ws.config.trackers:
+            plan.skipped.append(label)
+            continue
+        live.add((finding.fingerprint, target))
+        message = compose(finding, portfolio)
+        digest = message_hash(message)
+        entry = ledger.get((finding.fingerprint, target))
+        if entry and entry.state == OPEN and entry.body_hash == digest:
+            plan.unchanged.append(label)
+            continue
+        if dry_run:
+            (plan.edited if entry else plan.created).append(label)
+            continue
+        connector = ws.connector(tracker)
+        comment_id = entry.comment_id if entry else _find_existing(connector, target, finding)
+        if comment_id:
+            connector.edit_comment(target, comment_id, message)
+            plan.edited.append(label)
+        else:
+            comment_id = connector.post_comment(target, message)
+            plan.created.append(label)
+        store.save_alert(AlertEntry(finding.fingerprint, target, finding.rule,
+                                    finding.subject_key, comment_id, OPEN, digest))
+
+    for (fp, target), entry in sorted(ledger.items()):
+        if (fp, target) in live or entry.state != OPEN:
+            continue
+        label = f"{entry.rule} on {target}"
+        tracker = split_key(target)[0]
+        if tracker not in ws.config.trackers or not entry.comment_id:
+            plan.skipped.append(label)
+            continue
+        if dry_run:
+            plan.resolved.append(label)
+            continue
+        message = _resolved_message(entry, portfolio, ws.today.isoformat())
+        ws.connector(tracker).edit_comment(target, entry.comment_id, message)
+        store.save_alert(AlertEntry(fp, target, entry.rule, entry.subject_key, entry.comment_id,
+                                    RESOLVED, message_hash(message)))
+        plan.resolved.append(label)
+    log.info("alerts: %d created, %d edited, %d resolved, %d unchanged", len(plan.created),
+             len(plan.edited), len(plan.resolved), len(plan.unchanged))
+    return plan
+
+
+def _find_existing(connector, target: str, finding: Finding) -> str | None:
+    for comment in connector.list_comments(target):
+        if comment.fingerprint == finding.fingerprint:
+            log.info("alerts: adopting existing comment %s on %s", comment.id, target)
+            return comment.id
+    return None
+
+
+def _resolved_message(entry: AlertEntry, portfolio: Portfolio, today: str) -> AlertMessage:
+    subject = portfolio.items.get(entry.subject_key)
+    title = f"{split_key(entry.subject_key)[1]} {subject.title}" if subject else entry.subject_key
+    return AlertMessage(
+        fingerprint=entry.fingerprint,
+        headline=f"{entry.rule}: {title}",
+        facts=(AlertFact("Status", "This problem is no longer detected."),),
+        resolved_on=today,
+    )

@@ -1,0 +1,222 @@
+"""The command line: thin; the work lives in the step modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pmsync import __version__
+from pmsync.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, PmsyncError
+from pmsync.logs import mask, setup_logging
+from pmsync.model import SEVERITIES
+
+log = logging.getLogger("pmsync")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pmsync",
+        description="Keep a multi-product roadmap honest: sync trackers, flag drift and "
+        "dependency conflicts, comment on epics, publish sprint reviews.",
+    )
+    parser.add_argument("--version", action="version", version=f"pmsync {__version__}")
+    parser.add_argument("--config", type=Path,
+                        default=Path(os.environ.get("PMSYNC_CONFIG", "pmsync.toml")),
+                        help="config file (default: $PMSYNC_CONFIG or ./pmsync.toml)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="write a commented sample config")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    sub.add_parser("sync", help="pull what changed from every tracker into the store")
+
+    p = sub.add_parser("check", help="run the rules and print the findings")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
+
+    p = sub.add_parser("alert", help="post, edit and resolve the alert comments on epics")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; touch nothing")
+
+    p = sub.add_parser("report", help="render and publish the sprint-review reports")
+    p.add_argument("--dry-run", action="store_true", help="render but publish nothing")
+
+    p = sub.add_parser("run", help="sync, check, alert and report: what cron runs")
+    p.add_argument("--dry-run", action="store_true",
+                   help="sync into the store, but post and publish nothing")
+    p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
+
+    p = sub.add_parser("plugins", help="list the loaded plugins")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = sub.add_parser("sandbox", help="serve the simulated Jira/Confluence on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--size", type=int, default=60, help="number of issues to generate")
+    p.add_argument("--seed", type=int, default=7)
+
+    p = sub.add_parser("demo", help="run the whole cycle once against the sandbox")
+    p.add_argument("--serve", action="store_true", help="keep the sandbox up afterwards")
+    p.add_argument("--size", type=int, default=60)
+    p.add_argument("--port", type=int, default=0, help="sandbox port (default: any free one)")
+    p.add_argument("--dir", type=Path, help="where the demo's config and state go")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return COMMANDS[args.command](args)
+    except PmsyncError as exc:
+        print(f"pmsync: error: {mask(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pmsync: interrupted; what was committed before is kept", file=sys.stderr)
+        return 130
+
+
+def _workspace(args):
+    from pmsync.workspace import Workspace
+
+    return Workspace.open(args.config)
+
+
+def cmd_init(args) -> int:
+    from pmsync.config import SAMPLE_CONFIG
+
+    if args.config.exists() and not args.force:
+        raise ConfigError(f"{args.config} already exists; pass --force to overwrite it")
+    args.config.write_text(SAMPLE_CONFIG, encoding="utf-8")
+    print(f"wrote {args.config}; edit it, export the token variable, then run `pmsync run`")
+    return EXIT_OK
+
+
+def _locked(step: Callable) -> Callable:
+    def command(args) -> int:
+        from pmsync.lock import run_lock
+
+        ws = _workspace(args)
+        try:
+            with run_lock(ws.config.lock_path):
+                return step(ws, args)
+        finally:
+            ws.close()
+
+    return command
+
+
+def _sync(ws, args) -> int:
+    from pmsync.sync import sync_all
+
+    for result in sync_all(ws):
+        print(f"{result.tracker}: {result.fetched} items fetched, {result.changed} records changed")
+    if ws.run_id is not None:
+        ws.store.finish_run(ws.run_id, "done")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from pmsync.check import findings_json, findings_table, run_check
+
+    ws = _workspace(args)
+    try:
+        _, findings = run_check(ws)
+    finally:
+        ws.close()
+    print(findings_json(findings) if args.format == "json" else findings_table(findings))
+    return _fail_on(findings, args.fail_on)
+
+
+def _fail_on(findings, severity: str | None) -> int:
+    from pmsync.check import at_or_above
+
+    return EXIT_FINDINGS if severity and at_or_above(findings, severity) else EXIT_OK
+
+
+def _alert(ws, args) -> int:
+    from pmsync.alerts import sync_alerts
+    from pmsync.check import run_check
+
+    portfolio, findings = run_check(ws)
+    plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run)
+    verb = "would be" if args.dry_run else "were"
+    for action in ("created", "edited", "resolved", "unchanged", "skipped"):
+        for label in getattr(plan, action):
+            print(f"{action:9} {label}")
+    print(f"{len(plan.created)} comments {verb} created, {len(plan.edited)} edited, "
+          f"{len(plan.resolved)} resolved")
+    return EXIT_OK
+
+
+def _report(ws, args) -> int:
+    from pmsync.check import run_check
+    from pmsync.reports import publish_reports
+
+    portfolio, findings = run_check(ws)
+    for result in publish_reports(ws, findings, portfolio, dry_run=args.dry_run):
+        where = result.page_url or "no page"
+        print(f"{result.line}: page {result.page_action} {where}; html {result.html_path or '-'}")
+    return EXIT_OK
+
+
+def _run(ws, args) -> int:
+    from pmsync.cycle import run_cycle
+
+    result = run_cycle(ws, dry_run=args.dry_run)
+    print(result.summary())
+    return _fail_on(result.findings, args.fail_on)
+
+
+def cmd_plugins(args) -> int:
+    from pmsync.plugins import describe_plugins, make_plugin_manager
+
+    rows = describe_plugins(make_plugin_manager())
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['name']:<22} {row['version']:<8} {', '.join(row['hooks'])}")
+    return EXIT_OK
+
+
+def cmd_sandbox(args) -> int:
+    from pmsync.sandbox import Sandbox
+
+    sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port)
+    account = sandbox.site.account
+    print(f"sandbox Jira + Confluence at {sandbox.url} (user {account.email}, "
+          f"token {account.api_token}); Ctrl-C to stop", flush=True)
+    try:
+        sandbox.server._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from pmsync.demo import run_demo
+
+    return run_demo(size=args.size, port=args.port, folder=args.dir, serve=args.serve)
+
+
+COMMANDS: dict[str, Callable] = {
+    "init": cmd_init,
+    "sync": _locked(_sync),
+    "check": cmd_check,
+    "alert": _locked(_alert),
+    "report": _locked(_report),
+    "run": _locked(_run),
+    "plugins": cmd_plugins,
+    "sandbox": cmd_sandbox,
+    "demo": cmd_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

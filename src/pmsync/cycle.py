@@ -1,0 +1,51 @@
+"""`pmsync run`: sync → check → alert → report, the way cron calls it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from pmsync.alerts import AlertPlan, sync_alerts
+from pmsync.check import run_check
+from pmsync.model import Finding
+from pmsync.reports import ReportResult, publish_reports
+from pmsync.sync import SyncResult, sync_all
+from pmsync.workspace import Workspace
+
+
+@dataclass
+class CycleResult:
+    synced: list[SyncResult]
+    findings: list[Finding]
+    alerts: AlertPlan
+    reports: list[ReportResult]
+
+    def summary(self) -> str:
+        lines = []
+        for s in self.synced:
+            mode = "full" if s.full else "incremental"
+            lines.append(f"synced    {s.tracker}: {s.fetched} items fetched ({mode}), "
+                         f"{s.changed} records changed")
+        by_rule = Counter(f.rule for f in self.findings)
+        detail = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items())) or "none"
+        lines.append(f"findings  {len(self.findings)}: {detail}")
+        a = self.alerts
+        lines.append(f"alerts    {len(a.created)} created, {len(a.edited)} edited, "
+                     f"{len(a.resolved)} resolved, {len(a.unchanged)} unchanged")
+        for r in self.reports:
+            page = (f"page v{r.page_version} ({r.page_action}) {r.page_url}"
+                    if r.page_url else f"page {r.page_action}")
+            lines.append(f"report    {r.line}: {page}")
+            if r.html_path:
+                lines.append(f"          html {r.html_path}")
+        return "\n".join(lines)
+
+
+def run_cycle(ws: Workspace, dry_run: bool = False) -> CycleResult:
+    synced = sync_all(ws)  # reading trackers is safe even in a dry run
+    portfolio, findings = run_check(ws)
+    alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run)
+    reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
+    if ws.run_id is not None:
+        ws.store.finish_run(ws.run_id, "done")
+    return CycleResult(synced, findings, alerts, reports)

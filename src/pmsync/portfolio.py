@@ -1,0 +1,96 @@
+"""The portfolio the rules and reports read: every tracker's records as one graph."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+
+from pmsync.model import Facet, Link, ProductLine, Release, Sprint, WorkItem
+
+
+def classify(tracker: str, facets: tuple[Facet, ...], lines: Iterable[ProductLine]) -> str | None:
+    """The first product line with a selector matching these facets."""
+    for line in lines:
+        if any(selector.matches(tracker, facets) for selector in line.selectors):
+            return line.name
+    return None
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.max, UTC)
+
+
+@dataclass
+class Portfolio:
+    items: dict[str, WorkItem]
+    sprints: dict[str, Sprint] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+    releases: dict[str, Release] = field(default_factory=dict)
+    product_lines: tuple[ProductLine, ...] = ()
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+
+    @classmethod
+    def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None):
+        return cls(
+            items={i.key: i for i in items},
+            sprints={s.key: s for s in sprints},
+            links=list(links),
+            releases={r.key: r for r in releases},
+            product_lines=tuple(product_lines),
+            today=today or datetime.now(UTC).date(),
+        )
+
+    @cached_property
+    def children(self) -> dict[str, list[WorkItem]]:
+        out: dict[str, list[WorkItem]] = defaultdict(list)
+        for item in self.items.values():
+            if item.parent_key:
+                out[item.parent_key].append(item)
+        return out
+
+    def epic_of(self, key: str) -> WorkItem | None:
+        """The item itself if it is an epic, else the nearest epic above it."""
+        seen: set[str] = set()
+        item = self.items.get(key)
+        while item is not None and item.key not in seen:
+            if item.kind == "epic":
+                return item
+            seen.add(item.key)
+            item = self.items.get(item.parent_key) if item.parent_key else None
+        return None
+
+    def latest_sprint(self, item: WorkItem) -> Sprint | None:
+        sprints = [self.sprints[k] for k in item.sprint_keys if k in self.sprints]
+        dated = [s for s in sprints if s.start is not None]
+        if dated:
+            return max(dated, key=lambda s: s.start)
+        return sprints[-1] if sprints else None
+
+    def planned_start(self, item: WorkItem) -> datetime | None:
+        """When work on the item is scheduled to begin: its sprint's start, else its start date."""
+        sprint = self.latest_sprint(item)
+        if sprint is not None and sprint.start is not None:
+            return sprint.start
+        return datetime.combine(item.start, time.min, UTC) if item.start else None
+
+    def planned_finish(self, item: WorkItem) -> datetime | None:
+        """When the item is scheduled to be done: its sprint's end, else the end of its due day."""
+        sprint = self.latest_sprint(item)
+        if sprint is not None and sprint.end is not None:
+            return sprint.end
+        return end_of_day(item.due) if item.due else None
+
+    def sprints_of_line(self, line: str) -> list[Sprint]:
+        return sorted(
+            (s for s in self.sprints.values() if s.product_line == line),
+            key=lambda s: (s.start or datetime.max.replace(tzinfo=UTC), s.key),
+        )
+
+    def items_in_sprint(self, sprint_key: str) -> list[WorkItem]:
+        return [i for i in self.items.values() if sprint_key in i.sprint_keys]
+
+    def days_ago(self, day: date) -> int:
+        return (self.today - day).days

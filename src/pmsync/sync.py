@@ -1,0 +1,64 @@
+"""Step 1: pull what changed from each tracker into the store.
+
+The network comes first, then one short transaction per tracker that writes
+the records, the run row and the cursor together: an interrupted sync leaves
+the store exactly as the last finished one did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from pmsync.connector import SyncBatch
+from pmsync.portfolio import classify
+from pmsync.workspace import Workspace
+
+log = logging.getLogger("pmsync.sync")
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    tracker: str
+    fetched: int
+    changed: int
+    full: bool
+
+
+def sync_all(ws: Workspace) -> list[SyncResult]:
+    return [sync_tracker(ws, name) for name in ws.config.trackers]
+
+
+def sync_tracker(ws: Workspace, name: str) -> SyncResult:
+    connector = ws.connector(name)
+    store = ws.store
+    cursor = store.cursor(name)
+    log.info("%s: %s sync%s", name, "full" if cursor is None else "incremental",
+             f" from {cursor}" if cursor else "")
+    batches: list[SyncBatch] = []
+    fetched = 0
+    for batch in connector.fetch(cursor):
+        batches.append(batch)
+        fetched += len(batch.items)
+        if batch.items:
+            log.info("%s: fetched %d items", name, fetched)
+    lines = ws.config.product_lines
+    with store.transaction():
+        run_id = ws.run_id or store.begin_run("sync")
+        changed = 0
+        new_cursor = cursor
+        for batch in batches:
+            items = [dataclasses.replace(i, product_line=classify(name, i.facets, lines))
+                     for i in batch.items]
+            sprints = [dataclasses.replace(s, product_line=classify(name, s.facets, lines))
+                       for s in batch.sprints]
+            changed += store.upsert(name, [*items, *sprints, *batch.releases], run_id)
+            changed += store.replace_links(name, {i.key for i in items}, list(batch.links), run_id)
+            new_cursor = batch.cursor or new_cursor
+        if new_cursor:
+            store.set_cursor(name, new_cursor, run_id)
+        store.log_sync(run_id, name, fetched, changed, cursor is None)
+    ws.run_id = run_id
+    log.info("%s: %d items fetched, %d records changed", name, fetched, changed)
+    return SyncResult(name, fetched, changed, cursor is None)
