@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jira import JIRA
 from jira.exceptions import JIRAError
+from jira.resources import Board, Resource, Sprint
 
 from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
@@ -98,7 +99,9 @@ class JiraConnector:
             self._jira = self._guard("connecting", lambda: JIRA(
                 self.url,
                 basic_auth=(self._email, self._token),
-                options={"rest_api_version": "3"},
+                # Agile lists page by 50 on Jira; say so, or the library warns on every page.
+                options={"rest_api_version": "3",
+                         "default_batch_size": {Resource: 100, Board: 50, Sprint: 50}},
                 max_retries=0,  # retries are ours (RetryPolicy), not the library's
                 timeout=self._timeout,
             ))

@@ -17,7 +17,8 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from pmsync.errors import AuthError, TrackerError
@@ -56,7 +57,7 @@ class RetryPolicy:
     def __init__(self, attempts: int = 5, backoff: float = 1.0):
         self.attempts = attempts
         self.backoff = backoff
-        self._exponential = wait_exponential_jitter(initial=0.5, max=30, jitter=0.5)
+        self._exponential = wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

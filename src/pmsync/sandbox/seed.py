@@ -136,11 +136,14 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
     n_epics = epic_count(count)
     epics: list[str] = []
     created_floor = datetime.combine(today - timedelta(days=90), time(8), UTC)
+    latest_update = datetime.combine(today - timedelta(days=2), time(12), UTC)
     for number in range(1, count + 1):
         is_epic = number <= n_epics
         created = created_floor + timedelta(hours=rng.randint(0, 24 * 30))
-        updated = created + timedelta(hours=rng.randint(1, 24 * 50))
-        updated = min(updated, datetime.combine(today - timedelta(days=2), time(12), UTC))
+        # Every seeded change is at least two days old, spread to the minute, so an
+        # incremental sync right after seeding picks up only what tests change.
+        span = int((latest_update - created).total_seconds() // 60)
+        updated = created + timedelta(minutes=rng.randint(60, span))
         fields: dict[str, Any] = {
             "summary": "",
             "issuetype": site.issuetype_field("Epic" if is_epic else "Story"),

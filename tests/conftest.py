@@ -1,0 +1,40 @@
+"""Shared fixtures: a fresh sandbox per test on 127.0.0.1, and configs pointing at it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pmsync.cli import main
+from pmsync.demo import demo_config
+from pmsync.sandbox import Sandbox
+
+TOKEN_ENV = "PMSYNC_DEMO_TOKEN"
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox.start(seed=7, size=60) as sb:
+        yield sb
+
+
+@pytest.fixture
+def config_path(sandbox, tmp_path, monkeypatch) -> Path:
+    """The demo's config for this test's sandbox, with the token in the environment."""
+    monkeypatch.setenv(TOKEN_ENV, sandbox.site.account.api_token)
+    path = tmp_path / "pmsync.toml"
+    path.write_text(demo_config(sandbox.url, sandbox.site.account.email))
+    return path
+
+
+@pytest.fixture
+def pmsync(config_path, capsys):
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--config", str(config_path), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
