@@ -112,6 +112,11 @@ class JiraConnector:
             return self.retry.call(fn)
         except (JIRAError, OSError) as exc:
             raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise TrackerError(
+                f"Jira at {self.url} answered in an unexpected shape while {what} "
+                f"({type(exc).__name__}: {exc}); is the url a Jira site?"
+            ) from None
 
     def _call(self, method: str, path: str, what: str, *, params=None, body=None,
               raw_conflict: bool = False) -> Any:

@@ -32,12 +32,9 @@ def _page_view(site: Site, page: dict[str, Any], body_format: str | None) -> dic
         "status": page["status"],
         "title": page["title"],
         "spaceId": page["spaceId"],
-        "parentId": page.get("parentId"),
-        "parentType": "page" if page.get("parentId") else None,
         "position": page["position"],
         "authorId": site.account.account_id,
         "ownerId": site.account.account_id,
-        "lastOwnerId": None,
         "createdAt": page["createdAt"],
         "version": dict(page["version"]),
         "body": {},
@@ -48,6 +45,8 @@ def _page_view(site: Site, page: dict[str, Any], body_format: str | None) -> dic
             "base": f"{site.base_url}/wiki",
         },
     }
+    if page.get("parentId"):  # absent, not null, at the top of a space
+        view["parentId"], view["parentType"] = page["parentId"], "page"
     if body_format == "storage":
         view["body"] = {"storage": {"representation": "storage", "value": page["body"]}}
     return view

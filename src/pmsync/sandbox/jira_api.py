@@ -34,7 +34,6 @@ def server_info(req: Request) -> Response:
             "serverTime": jira_time(site.now()),
             "scmInfo": "0d6b9f1a1f4e3d4a1d1b2b6c2e5f9e8a7b6c5d4e",
             "serverTitle": "Jira",
-            "defaultLocale": {"locale": "en_US"},
             "serverTimeZone": "Etc/UTC",
         }
     )
@@ -68,7 +67,7 @@ def _system_field(fid: str, name: str, schema_type: str, items: str | None = Non
 def _custom_field(fid: str, name: str, schema: dict[str, Any]) -> dict:
     number = int(fid.split("_")[1])
     return {
-        "id": fid, "key": fid, "name": name, "untranslatedName": name, "custom": True,
+        "id": fid, "key": fid, "name": name, "custom": True,
         "orderable": True, "navigable": True, "searchable": True,
         "clauseNames": [f"cf[{number}]", name], "schema": {**schema, "customId": number},
     }

@@ -69,8 +69,6 @@ def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None =
         "authorId": site.account.account_id,
         "createdAt": jira_time(datetime.combine(today - timedelta(days=400), time(9), UTC)),
         "homepageId": "65538",
-        "description": None,
-        "icon": None,
         "_links": {"webui": "/spaces/PM"},
     }
     return site

@@ -172,7 +172,7 @@ class SandboxServer:
                     site=server.site,
                 )
                 with server.site.lock:
-                    server.site.requests.append((request.method, request.path))
+                    server.site.requests.append((request.method, request.path, tuple(sorted(request.query))))
                 response = server.dispatch(request)
                 if request.method in ("POST", "PUT", "DELETE") and not request.path.startswith(
                     "/_sandbox"

@@ -79,7 +79,7 @@ class Site:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     writes: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[tuple[str, str]] = field(default_factory=list)
+    requests: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next_id: int = 20000
 
