@@ -1,0 +1,73 @@
+"""The SQLite store: migrations, revisions only on change, cursor moves with the data."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from pmsync.migrations import MIGRATIONS
+from pmsync.model import Link, WorkItem
+from pmsync.store import Store
+
+
+def story(title="t", updated=1) -> WorkItem:
+    return WorkItem("jira:PAY-1", "story", title, "To Do", "todo",
+                    updated=datetime(2026, 11, updated, tzinfo=UTC))
+
+
+def test_schema_is_versioned_and_reopens(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+    Store(path).close()  # idempotent
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="upgrade pmsync"):
+        Store(path)
+
+
+def test_revision_only_when_a_record_changes(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    runs = [store.begin_run("sync") for _ in range(3)]
+    with store.transaction():
+        assert store.upsert("jira", [story()], runs[0]) == 1
+    with store.transaction():
+        assert store.upsert("jira", [story()], runs[1]) == 0
+    with store.transaction():
+        assert store.upsert("jira", [story("renamed", 2)], runs[2]) == 1
+    assert store.revision_runs() == [runs[0], runs[2]]
+    (current,) = store.current("item")
+    assert current == story("renamed", 2)  # round-trips exactly, dates aware
+
+
+def test_a_failed_transaction_leaves_data_and_cursor_untouched(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    run = store.begin_run("sync")
+    with pytest.raises(KeyboardInterrupt), store.transaction():
+        store.upsert("jira", [story()], run)
+        store.set_cursor("jira", "2026-11-01T00:00:00+00:00", run)
+        raise KeyboardInterrupt
+    assert store.count("item") == 0 and store.cursor("jira") is None
+
+
+def test_links_touching_resynced_items_are_replaced(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    run = store.begin_run("sync")
+    with store.transaction():
+        store.replace_links("jira", {"jira:A", "jira:B"}, [Link("jira:A", "jira:B"),
+                                                          Link("jira:C", "jira:D")], run)
+    with store.transaction():
+        store.replace_links("jira", {"jira:A"}, [], run)  # A lost its link
+    assert [link.key for link in store.current("link")] == ["jira:C->jira:D"]
