@@ -1,8 +1,9 @@
-"""Jira Cloud REST v3 (platform) and Jira Software agile 1.0, as documented.
+"""Jira platform REST: Cloud v3 and v2, Data Center v2, as documented.
 
 Shapes follow Atlassian's OpenAPI documents (../shared/specs) field for field:
-enhanced search pages with nextPageToken/isLast and no total, agile lists
-page with startAt/maxResults/isLast/total, errors are ErrorCollections.
+Cloud's enhanced search pages with nextPageToken/isLast and no total (the old
+offset search is gone there: 410); Data Center's search pages with
+startAt/maxResults/total. Errors are ErrorCollections.
 """
 
 from __future__ import annotations
@@ -11,47 +12,57 @@ import base64
 import json
 from typing import Any
 
-from pmsync.sandbox import jql
+from pmsync.sandbox import jira_agile, jira_comments, jql
+from pmsync.sandbox.jira_views import issue_view
 from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
 from pmsync.sandbox.site import LINK_TYPES, Site, jira_time
 
 SEARCH_MAX = 100  # the most issues one search page returns when fields are asked for
 SEARCH_MAX_ID_ONLY = 5000
-AGILE_MAX = 50
+
+
+def api_version(req: Request, allowed: tuple[str, ...] = ("2", "3")) -> str:
+    """The {version} of the path; Data Center has no v3."""
+    version = req.params.get("version", "3")
+    if version not in allowed or (version == "3" and not req.site.is_cloud):
+        raise HttpError(404, jira_error("null for uri: " + req.path))
+    return version
 
 
 def server_info(req: Request) -> Response:
+    api_version(req)
     site = req.site
-    return Response(
-        body={
-            "baseUrl": site.base_url,
-            "displayUrl": site.base_url,
-            "version": "1001.0.0-SNAPSHOT",
-            "versionNumbers": [1001, 0, 0],
-            "deploymentType": "Cloud",
-            "buildNumber": 100284,
-            "buildDate": "2026-11-01T00:00:00.000+0000",
-            "serverTime": jira_time(site.now()),
-            "scmInfo": "0d6b9f1a1f4e3d4a1d1b2b6c2e5f9e8a7b6c5d4e",
-            "serverTitle": "Jira",
-            "serverTimeZone": "Etc/UTC",
-        }
-    )
+    info = {
+        "baseUrl": site.base_url,
+        "displayUrl": site.base_url,
+        "version": "1001.0.0-SNAPSHOT" if site.is_cloud else "9.12.4",
+        "versionNumbers": [1001, 0, 0] if site.is_cloud else [9, 12, 4],
+        "deploymentType": site.deployment,
+        "buildNumber": 100284 if site.is_cloud else 9120004,
+        "buildDate": "2026-11-01T00:00:00.000+0000",
+        "serverTime": jira_time(site.now()),
+        "scmInfo": "0d6b9f1a1f4e3d4a1d1b2b6c2e5f9e8a7b6c5d4e",
+        "serverTitle": "Jira",
+    }
+    return Response(body=info)
 
 
 def myself(req: Request) -> Response:
+    api_version(req)
     site, account = req.site, req.site.account
-    return Response(
-        body={
-            **site.user_ref(),
-            "emailAddress": account.email,
-            "avatarUrls": {"48x48": f"{site.base_url}/avatar/48.png"},
-            "locale": "en_US",
-            "groups": {"size": 1, "items": []},
-            "applicationRoles": {"size": 1, "items": []},
-            "expand": "groups,applicationRoles",
-        }
-    )
+    user = {
+        **site.user_ref(),
+        "emailAddress": account.email,
+        "avatarUrls": {"48x48": f"{site.base_url}/avatar/48.png"},
+        "locale": "en_US",
+        "groups": {"size": 1, "items": []},
+        "applicationRoles": {"size": 1, "items": []},
+        "expand": "groups,applicationRoles",
+    }
+    if not site.is_cloud:  # DC names users; there is no accountId
+        user.pop("accountId")
+        user.update(name=account.name, key=f"JIRAUSER{10000 + len(account.name)}")
+    return Response(body=user)
 
 
 def _system_field(fid: str, name: str, schema_type: str, items: str | None = None) -> dict:
@@ -74,7 +85,9 @@ def _custom_field(fid: str, name: str, schema: dict[str, Any]) -> dict:
 
 
 def fields(req: Request) -> Response:
-    ids = req.site.field_ids
+    api_version(req)
+    site = req.site
+    ids = site.field_ids
     system = [
         _system_field("summary", "Summary", "string"),
         _system_field("status", "Status", "status"),
@@ -95,32 +108,23 @@ def fields(req: Request) -> Response:
     ]
     custom = [
         _custom_field(ids["sprint"], "Sprint", {
-            "type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint"}),
-        _custom_field(ids["story_points"], "Story point estimate", {
-            "type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"}),
+            "type": "array", "items": "json" if site.is_cloud else "string",
+            "custom": "com.pyxis.greenhopper.jira:gh-sprint"}),
+        _custom_field(ids["story_points"], "Story Points", {
+            "type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"}),
         _custom_field(ids["start_date"], "Start date", {
             "type": "date",
             "custom": "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"}),
         _custom_field("customfield_10019", "Rank", {
             "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"}),
     ]
+    if site.is_cloud:
+        custom.append(_custom_field(ids["story_point_estimate"], "Story point estimate", {
+            "type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"}))
+    else:
+        custom.append(_custom_field(ids["epic_link"], "Epic Link", {
+            "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link"}))
     return Response(body=system + custom)
-
-
-def _project_fields(issue: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
-    """Jira's `fields` parameter: *all, *navigable, names, and -name exclusions."""
-    all_fields = issue["fields"]
-    include_all = not wanted or any(w in ("*all", "*navigable") for w in wanted)
-    names = set(all_fields) if include_all else {w for w in wanted if not w.startswith("-")}
-    names -= {w[1:] for w in wanted if w.startswith("-")}
-    return {name: all_fields[name] for name in names if name in all_fields}
-
-
-def _issue_view(issue: dict[str, Any], wanted: list[str] | None) -> dict[str, Any]:
-    view = {"expand": issue["expand"], "id": issue["id"], "self": issue["self"], "key": issue["key"]}
-    if wanted:
-        view["fields"] = _project_fields(issue, wanted)
-    return view
 
 
 def _encode_token(offset: int, jql_text: str) -> str:
@@ -161,6 +165,7 @@ def _search_params(req: Request) -> dict[str, Any]:
 
 
 def search_jql(req: Request) -> Response:
+    api_version(req, ("3",))
     site = req.site
     params = _search_params(req)
     try:
@@ -185,7 +190,8 @@ def search_jql(req: Request) -> Response:
             matched = query.sort([i for i in site.issues.values() if query.matches(i)])
         except jql.JqlError as exc:
             raise HttpError(400, jira_error(str(exc))) from None
-        page = [_issue_view(i, wanted) for i in matched[offset : offset + max_results]]
+        page = [issue_view(site, i, wanted, params["expand"])
+                for i in matched[offset : offset + max_results]]
     body: dict[str, Any] = {"issues": page}
     if offset + max_results < len(matched):
         body["nextPageToken"] = _encode_token(offset + max_results, params["jql"])
@@ -206,87 +212,74 @@ def _issue_or_404(site: Site, id_or_key: str) -> dict[str, Any]:
 
 
 def get_issue(req: Request) -> Response:
+    api_version(req)
     issue = _issue_or_404(req.site, req.params["issueIdOrKey"])
-    return Response(body=_issue_view(issue, req.args("fields") or ["*all"]))
+    return Response(body=issue_view(req.site, issue, req.args("fields") or ["*all"],
+                                    req.arg("expand") or ""))
 
 
-def _comment_view(site: Site, issue: dict[str, Any], comment: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "self": f"{site.base_url}/rest/api/3/issue/{issue['id']}/comment/{comment['id']}",
-        "id": comment["id"],
-        "author": site.user_ref(),
-        "body": comment["body"],
-        "updateAuthor": site.user_ref(),
-        "created": comment["created"],
-        "updated": comment["updated"],
-        "jsdPublic": True,
-    }
+def offset_search(req: Request) -> Response:
+    """The old /search: removed on Cloud (410), the only search on Data Center."""
+    api_version(req)
+    site = req.site
+    if site.is_cloud:
+        raise HttpError(410, jira_error(
+            "The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
+            "API. A full migration guideline is available at "
+            "https://developer.atlassian.com/changelog/#CHANGE-2046"))
+    if req.method == "POST":
+        body = req.json() or {}
+        jql_text, start = body.get("jql") or "", int(body.get("startAt") or 0)
+        size, wanted = int(body.get("maxResults") or 50), body.get("fields") or ["*navigable"]
+        expand = body.get("expand") or ""
+        expand = ",".join(expand) if isinstance(expand, list) else expand
+    else:
+        jql_text, start = req.arg("jql", "") or "", req.int_arg("startAt", 0)
+        size, wanted = req.int_arg("maxResults", 50), req.args("fields") or ["*navigable"]
+        expand = req.arg("expand") or ""
+    try:
+        query = jql.parse(jql_text, site.account.time_zone)
+        with site.lock:
+            matched = query.sort([i for i in site.issues.values() if query.matches(i)])
+    except jql.JqlError as exc:
+        raise HttpError(400, jira_error(str(exc))) from None
+    size = max(0, min(size, SEARCH_MAX))
+    page = [issue_view(site, i, wanted, expand) for i in matched[start: start + size]]
+    return Response(body={"expand": "schema,names", "startAt": start, "maxResults": size,
+                          "total": len(matched), "issues": page})
 
 
-def list_comments(req: Request) -> Response:
+def changelog(req: Request) -> Response:
+    api_version(req, ("3",))
     site = req.site
     issue = _issue_or_404(site, req.params["issueIdOrKey"])
     start = req.int_arg("startAt", 0)
     size = max(1, min(req.int_arg("maxResults", 100), 100))
     with site.lock:
-        comments = list(site.comments.get(issue["key"], []))
-    if (req.arg("orderBy") or "").startswith("-"):
-        comments.reverse()
-    page = comments[start : start + size]
-    return Response(
-        body={
-            "startAt": start,
-            "maxResults": size,
-            "total": len(comments),
-            "comments": [_comment_view(site, issue, c) for c in page],
-        }
-    )
+        histories = list(site.histories.get(issue["key"], []))
+    page = histories[start: start + size]
+    last = start + len(page) >= len(histories)
+    body = {"self": f"{site.base_url}/rest/api/3/issue/{issue['key']}/changelog"
+                    f"?startAt={start}&maxResults={size}",
+            "maxResults": size, "startAt": start, "total": len(histories), "isLast": last,
+            "values": page}
+    if not last:
+        body["nextPage"] = (f"{site.base_url}/rest/api/3/issue/{issue['key']}/changelog"
+                            f"?startAt={start + size}&maxResults={size}")
+    return Response(body=body)
 
 
-def _adf_body(req: Request) -> dict[str, Any]:
-    body = req.json()
-    doc = body.get("body") if isinstance(body, dict) else None
-    if not (isinstance(doc, dict) and doc.get("type") == "doc" and doc.get("version") == 1
-            and isinstance(doc.get("content"), list)):
-        raise HttpError(
-            400,
-            jira_error(errors={
-                "comment": "Operation value must be an Atlassian Document "
-                "(see the Atlassian Document Format)"
-            }),
-        )
-    return doc
+def _comments(handler):
+    def route_handler(req: Request) -> Response:
+        version = api_version(req)
+        issue = _issue_or_404(req.site, req.params["issueIdOrKey"])
+        return handler(req, issue, version)
 
-
-def add_comment(req: Request) -> Response:
-    site = req.site
-    issue = _issue_or_404(site, req.params["issueIdOrKey"])
-    doc = _adf_body(req)
-    now = jira_time(site.now())
-    comment = {"id": site.next_id(), "body": doc, "created": now, "updated": now}
-    with site.lock:
-        site.comments.setdefault(issue["key"], []).append(comment)
-        issue["fields"]["updated"] = now  # commenting updates the issue, as in Jira
-    return Response(201, _comment_view(site, issue, comment))
-
-
-def update_comment(req: Request) -> Response:
-    site = req.site
-    issue = _issue_or_404(site, req.params["issueIdOrKey"])
-    doc = _adf_body(req)
-    with site.lock:
-        comment = next(
-            (c for c in site.comments.get(issue["key"], []) if c["id"] == req.params["id"]), None
-        )
-        if comment is None:
-            raise HttpError(404, jira_error("Can not find a comment for the id: " + req.params["id"]))
-        comment["body"] = doc
-        comment["updated"] = jira_time(site.now())
-        issue["fields"]["updated"] = comment["updated"]
-    return Response(200, _comment_view(site, issue, comment))
+    return route_handler
 
 
 def project_versions(req: Request) -> Response:
+    api_version(req)
     key = req.params["projectIdOrKey"].upper()
     project = next(
         (p for p in req.site.projects.values() if key in (p["key"], p["id"])), None
@@ -297,68 +290,30 @@ def project_versions(req: Request) -> Response:
 
 
 def issue_link_types(req: Request) -> Response:
+    api_version(req)
     base = req.site.base_url
     return Response(body={"issueLinkTypes": [
         dict(t, self=f"{base}/rest/api/3/issueLinkType/{t['id']}") for t in LINK_TYPES
     ]})
 
 
-def _agile_page(req: Request, values: list[dict[str, Any]]) -> Response:
-    start = req.int_arg("startAt", 0)
-    size = max(1, min(req.int_arg("maxResults", AGILE_MAX), AGILE_MAX))
-    page = values[start : start + size]
-    return Response(
-        body={
-            "maxResults": size,
-            "startAt": start,
-            "total": len(values),
-            "isLast": start + len(page) >= len(values),
-            "values": page,
-        }
-    )
-
-
-def boards(req: Request) -> Response:
-    wanted = (req.arg("projectKeyOrId") or "").upper()
-    board_type = req.arg("type")
-    name = (req.arg("name") or "").lower()
-    selected = [
-        b for b in req.site.boards.values()
-        if (not wanted or wanted in (b["location"]["projectKey"], str(b["location"]["projectId"])))
-        and (not board_type or b["type"] == board_type)
-        and name in b["name"].lower()
-    ]
-    return _agile_page(req, selected)
-
-
-def board_sprints(req: Request) -> Response:
-    try:
-        board_id = int(req.params["boardId"])
-    except ValueError:
-        raise HttpError(400, jira_error("The board id must be a number.")) from None
-    if board_id not in req.site.boards:
-        raise HttpError(404, jira_error(
-            f"Board {board_id} does not exist or you do not have permission to see it."))
-    states = set(req.args("state")) or {"future", "active", "closed"}
-    sprints = [
-        s for s in req.site.sprints.values()
-        if s["originBoardId"] == board_id and s["state"] in states
-    ]
-    return _agile_page(req, sprints)
-
-
 ROUTES = [
     route("GET", "/rest/api/{version}/serverInfo", server_info, auth=False),
-    route("GET", "/rest/api/3/myself", myself),
-    route("GET", "/rest/api/3/field", fields),
-    route("GET", "/rest/api/3/search/jql", search_jql),
-    route("POST", "/rest/api/3/search/jql", search_jql),
-    route("GET", "/rest/api/3/issue/{issueIdOrKey}", get_issue),
-    route("GET", "/rest/api/3/issue/{issueIdOrKey}/comment", list_comments),
-    route("POST", "/rest/api/3/issue/{issueIdOrKey}/comment", add_comment),
-    route("PUT", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}", update_comment),
-    route("GET", "/rest/api/3/project/{projectIdOrKey}/versions", project_versions),
-    route("GET", "/rest/api/3/issueLinkType", issue_link_types),
-    route("GET", "/rest/agile/1.0/board", boards),
-    route("GET", "/rest/agile/1.0/board/{boardId}/sprint", board_sprints),
+    route("GET", "/rest/api/{version}/myself", myself),
+    route("GET", "/rest/api/{version}/field", fields),
+    route("GET", "/rest/api/{version}/search/jql", search_jql),
+    route("POST", "/rest/api/{version}/search/jql", search_jql),
+    route("GET", "/rest/api/{version}/search", offset_search),
+    route("POST", "/rest/api/{version}/search", offset_search),
+    route("GET", "/rest/api/{version}/issue/{issueIdOrKey}", get_issue),
+    route("GET", "/rest/api/{version}/issue/{issueIdOrKey}/changelog", changelog),
+    route("GET", "/rest/api/{version}/issue/{issueIdOrKey}/comment",
+          _comments(jira_comments.list_comments)),
+    route("POST", "/rest/api/{version}/issue/{issueIdOrKey}/comment",
+          _comments(jira_comments.add_comment)),
+    route("PUT", "/rest/api/{version}/issue/{issueIdOrKey}/comment/{id}",
+          _comments(jira_comments.update_comment)),
+    route("GET", "/rest/api/{version}/project/{projectIdOrKey}/versions", project_versions),
+    route("GET", "/rest/api/{version}/issueLinkType", issue_link_types),
+    *jira_agile.ROUTES,
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from pmsync.sandbox.site import Site, jira_time
 
 PROJECTS = [("PAY", "Payments"), ("MOB", "Mobile"), ("WEB", "Web")]
+TEAM_MANAGED = {"WEB"}  # the others are company-managed
 SPRINT_DAYS = 14
 CLOSED_SPRINTS, FUTURE_SPRINTS = 3, 2
 
@@ -34,8 +35,8 @@ def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None =
             "key": key,
             "name": name,
             "projectTypeKey": "software",
-            "simplified": False,
-            "style": "classic",
+            "simplified": key in TEAM_MANAGED,
+            "style": "next-gen" if key in TEAM_MANAGED else "classic",
         }
         site.projects[key] = project
         board_id = number
@@ -131,6 +132,8 @@ def _sprint_ref(sprint: dict[str, Any]) -> dict[str, Any]:
 def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) -> int:
     key = project["key"]
     ids = site.field_ids
+    # Team-managed projects use "Story point estimate"; company-managed "Story Points".
+    points_field = ids["story_point_estimate"] if project["simplified"] else ids["story_points"]
     n_epics = epic_count(count)
     epics: list[str] = []
     created_floor = datetime.combine(today - timedelta(days=90), time(8), UTC)
@@ -140,7 +143,8 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
         created = created_floor + timedelta(hours=rng.randint(0, 24 * 30))
         # Every seeded change is at least two days old, spread to the minute, so an
         # incremental sync right after seeding picks up only what tests change.
-        span = int((latest_update - created).total_seconds() // 60)
+        latest = latest_update - timedelta(minutes=rng.randint(0, 3000))
+        span = int((latest - created).total_seconds() // 60)
         updated = created + timedelta(minutes=rng.randint(60, span))
         fields: dict[str, Any] = {
             "summary": "",
@@ -160,8 +164,10 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
             "priority": {"self": f"{site.base_url}/rest/api/3/priority/3", "id": "3", "name": "Medium"},
             ids["sprint"]: None,
             ids["story_points"]: None,
+            ids["story_point_estimate"]: None,
             ids["start_date"]: None,
         }
+        history: list[tuple[datetime, str, Any, Any]] = []  # (when, field, old, new)
         if is_epic:
             fields["summary"] = f"{project['name']} epic {number}: {rng.choice(EPIC_TOPICS)}"
             fields["duedate"] = (today + timedelta(days=60 + 10 * number)).isoformat()
@@ -171,7 +177,7 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
             epic_key = epics[(number - n_epics) % len(epics)]
             fields["parent"] = site.issue_ref(site.issues[epic_key])
             fields["summary"] = f"{rng.choice(STORY_VERBS)} {rng.choice(STORY_OBJECTS)}"
-            fields[ids["story_points"]] = float(rng.choice([1, 2, 3, 5, 8]))
+            fields[points_field] = float(rng.choice([1, 2, 3, 5, 8]))
             slot = rng.random()
             if slot < 0.45:
                 sprint, status = rng.choice(sprints[:CLOSED_SPRINTS]), "Done"
@@ -181,13 +187,28 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
                 sprint, status = rng.choice(sprints[CLOSED_SPRINTS + 1 :]), "To Do"
             else:
                 sprint, status = None, "To Do"
+            done_at = None
             if sprint is not None:
-                fields[ids["sprint"]] = [_sprint_ref(sprint)]
+                ref = [_sprint_ref(sprint)]
+                fields[ids["sprint"]] = ref
+                start = parse_jira_time(sprint["startDate"])
+                end = parse_jira_time(sprint["endDate"])
+                added = _clamp(start - timedelta(days=2), created + timedelta(hours=1), latest)
+                if sprint["state"] == "active" and rng.random() < 0.15:
+                    added = start + timedelta(days=1)  # scope added after the sprint started
+                history.append((added, ids["sprint"], None, ref))
+                if status == "Done":
+                    done_at = _clamp(start + timedelta(days=rng.randint(1, 12)),
+                                     added + timedelta(hours=1), min(end, latest))
+                    history.append((done_at, "status", site.status_field("To Do"),
+                                    site.status_field("Done")))
+                updated = max(updated, added, done_at or added)
+                fields["updated"] = jira_time(updated)
             fields["fixVersions"] = [versions[0] if status == "Done" else versions[1]]
         fields["status"] = site.status_field(status)
         if status == "Done":
             fields["resolution"] = {"id": "10000", "name": "Done", "description": ""}
-            fields["resolutiondate"] = fields["updated"]
+            fields["resolutiondate"] = jira_time(done_at) if done_at else fields["updated"]
         issue_key = f"{key}-{number}"
         site.issues[issue_key] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
@@ -196,10 +217,20 @@ def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) 
             "key": issue_key,
             "fields": fields,
         }
+        for when, name, before, after in sorted(history, key=lambda h: h[0]):
+            site.add_history(issue_key, jira_time(when), [site.change_item(name, before, after)])
         if is_epic:
             epics.append(issue_key)
         issue_id += 1
     return issue_id
+
+
+def _clamp(value: datetime, low: datetime, high: datetime) -> datetime:
+    return max(low, min(value, high))
+
+
+def parse_jira_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
 def epic_count(per_project: int) -> int:
@@ -257,6 +288,15 @@ def _plant(site: Site, today: date, per_project: int) -> None:
     place(story("MOB", 3), future[2][1], "To Do")
     place(story("WEB", 3), active[3], "To Do")
     site.add_link(story("MOB", 3), story("WEB", 3), "Relates")
+
+    # A long history (more than search embeds) on one epic: flips between statuses.
+    flips_from = datetime.combine(today - timedelta(days=30), time(10), UTC)
+    for flip in range(45):
+        before, after = ("To Do", "In Progress") if flip % 2 == 0 else ("In Progress", "To Do")
+        site.add_history("MOB-2", jira_time(flips_from + timedelta(hours=flip)), [
+            site.change_item("status", site.status_field(before), site.status_field(after))])
+    site.issues["MOB-2"]["fields"]["status"] = site.status_field("In Progress")
+    site.issues["MOB-2"]["fields"]["updated"] = jira_time(flips_from + timedelta(hours=45))
 
     site.planted = {
         "epic-overdue": [("PAY-1", ())],

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -135,6 +137,7 @@ class SandboxServer:
         return Response(404, jira_error("Not found."))
 
     def _authenticate(self, request: Request) -> None:
+        """Cloud: Basic email:API-token. Data Center: Bearer personal access token."""
         header = request.headers.get("authorization", "")
         account = self.site.account
         refused = HttpError(
@@ -142,14 +145,61 @@ class SandboxServer:
             jira_error("Client must be authenticated to access this resource."),
             {"WWW-Authenticate": 'Basic realm="protected-area"'},
         )
-        if header.lower().startswith("basic "):
+        scheme, _, credentials = header.partition(" ")
+        if self.site.is_cloud and scheme.lower() == "basic":
             try:
-                user, _, token = base64.b64decode(header[6:]).decode().partition(":")
+                user, _, token = base64.b64decode(credentials).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 raise refused from None
             if user == account.email and token == account.api_token:
                 return
+        bearer = scheme.lower() == "bearer" and credentials == account.personal_access_token
+        if bearer and not self.site.is_cloud:
+            return
         raise refused
+
+    def _injected_fault(self, request: Request) -> Response | None:
+        """The first matching fault still armed, counted down by one."""
+        with self.site.lock:
+            fault = next((f for f in self.site.faults if f.times > 0 and f.match in request.path
+                          and f.method in (None, request.method)), None)
+            if fault is None:
+                return None
+            fault.times -= 1
+        if fault.kind == "timeout":
+            time.sleep(fault.delay)
+            return None
+        if fault.kind == "malformed":
+            return Response(200, '{"issues": [{"id": ', content_type="application/json")
+        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        return Response(fault.status, jira_error("Injected fault."), headers)
+
+    def _rate_limited(self) -> tuple[Response | None, dict[str, str]]:
+        """Jira Cloud's burst limit: X-RateLimit-* on every answer, 429 past the budget."""
+        limit = self.site.rate_limit
+        if limit is None:
+            return None, {}
+        with self.site.lock:
+            now = time.monotonic()
+            if now - limit.started >= limit.window:
+                limit.started, limit.used = now, 0
+            limit.used += 1
+            remaining = limit.limit - limit.used
+            reset_in = max(limit.window - (now - limit.started), 0.0)
+        reset_at = datetime.now(UTC) + timedelta(seconds=reset_in)
+        headers = {
+            "X-RateLimit-Limit": str(limit.limit),
+            "X-RateLimit-Remaining": str(max(remaining, 0)),
+            "X-RateLimit-Reset": reset_at.strftime("%Y-%m-%dT%H:%MZ"),
+        }
+        if remaining >= 0:
+            if remaining < limit.limit // 5:
+                headers["X-RateLimit-NearLimit"] = "true"
+            return None, headers
+        # Retry-After is whole seconds (RFC 9110), rounded up so a retry lands after the reset.
+        headers.update({"Retry-After": str(max(math.ceil(reset_in), 1)),
+                        "RateLimit-Reason": "jira-burst-based"})
+        return Response(429, jira_error("Rate limit exceeded."), headers), headers
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -176,7 +226,11 @@ class SandboxServer:
                 )
                 with server.site.lock:
                     server.site.requests.append((request.method, request.path, tuple(sorted(request.query))))
-                response = server.dispatch(request)
+                response = server._injected_fault(request)
+                limited, limit_headers = (None, {}) if request.path.startswith("/_sandbox") \
+                    else server._rate_limited()
+                response = response or limited or server.dispatch(request)
+                response.headers = {**limit_headers, **response.headers}
                 if request.method in ("POST", "PUT", "DELETE") and not request.path.startswith(
                     "/_sandbox"
                 ):

@@ -15,9 +15,12 @@ from typing import Any
 # test may change them (the connector must discover them through /field).
 DEFAULT_FIELD_IDS = {
     "sprint": "customfield_10020",
-    "story_points": "customfield_10016",
+    "story_points": "customfield_10028",  # "Story Points": company-managed projects, DC
+    "story_point_estimate": "customfield_10016",  # "Story point estimate": team-managed
     "start_date": "customfield_10015",
+    "epic_link": "customfield_10014",  # DC only: Cloud links epics through `parent`
 }
+CHANGELOG_EMBED_MAX = 40  # histories embedded by expand=changelog; more need the endpoint
 
 STATUS_CATEGORIES = {
     "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
@@ -56,6 +59,35 @@ class Account:
     display_name: str
     api_token: str
     time_zone: str = "America/New_York"
+    name: str = "dana"  # DC identifies users by name/key, Cloud by accountId
+    personal_access_token: str = "sandbox-pat"  # DC: Authorization: Bearer <PAT>
+
+
+@dataclass
+class RateLimit:
+    """A fixed-window request budget, as Jira Cloud's burst limit behaves from outside."""
+
+    limit: int
+    window: float  # seconds
+    started: float = 0.0
+    used: int = 0
+
+
+@dataclass
+class Fault:
+    """An injected failure for requests whose path contains ``match``.
+
+    kind: "status" (answer ``status``, with Retry-After when set), "timeout" (hold the
+    response ``delay`` seconds), "malformed" (200 with a body that is not JSON).
+    """
+
+    match: str
+    kind: str = "status"
+    status: int = 503
+    times: int = 1
+    retry_after: float | None = None
+    delay: float = 0.0
+    method: str | None = None
 
 
 @dataclass
@@ -63,6 +95,7 @@ class Site:
     """All state of one simulated site; ``base_url`` is set when the server starts."""
 
     base_url: str = "http://127.0.0.1"
+    deployment: str = "Cloud"  # or "Server" (Jira Data Center / Server)
     account: Account = field(
         default_factory=lambda: Account(
             "5b10ac8d82e05b22cc7d4ef5", "demo@example.com", "Dana Demo", "sandbox-token"
@@ -72,6 +105,9 @@ class Site:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key, IssueBean shape
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changelog by key
+    rate_limit: RateLimit | None = None
+    faults: list[Fault] = field(default_factory=list)
     boards: dict[int, dict[str, Any]] = field(default_factory=dict)
     sprints: dict[int, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project key
@@ -97,12 +133,52 @@ class Site:
             return issue
         return next((i for i in self.issues.values() if i["id"] == id_or_key), None)
 
+    @property
+    def is_cloud(self) -> bool:
+        return self.deployment == "Cloud"
+
     def touch(self, key: str, **fields: Any) -> None:
-        """Change an issue as a user would: new field values and a fresh ``updated``."""
+        """Change an issue as a user would: new values, a changelog entry, a fresh ``updated``."""
         with self.lock:
             issue = self.issues[key]
+            now = jira_time(self.now())
+            items = [self.change_item(name, issue["fields"].get(name), value)
+                     for name, value in fields.items() if issue["fields"].get(name) != value]
             issue["fields"].update(fields)
-            issue["fields"]["updated"] = jira_time(self.now())
+            issue["fields"]["updated"] = now
+            if items:
+                self.add_history(key, now, items)
+
+    def add_history(self, key: str, created: str, items: list[dict[str, Any]]) -> None:
+        self.histories.setdefault(key, []).append(
+            {"id": self.next_id(), "author": self.user_ref(), "created": created, "items": items}
+        )
+
+    def change_item(self, name: str, old: Any, new: Any) -> dict[str, Any]:
+        """One changelog item, shaped as Jira writes them for these fields."""
+        custom = name.startswith("customfield_")
+        label = {
+            self.field_ids["sprint"]: "Sprint",
+            self.field_ids["story_points"]: "Story Points",
+            self.field_ids["story_point_estimate"]: "Story point estimate",
+            self.field_ids["start_date"]: "Start date",
+        }.get(name, name)
+
+        def ids_and_text(value: Any) -> tuple[str | None, str | None]:
+            if value is None or value == []:
+                return None, None
+            if name == self.field_ids["sprint"]:
+                return (", ".join(str(s["id"]) for s in value), ", ".join(s["name"] for s in value))
+            if isinstance(value, dict):  # status, resolution, ...
+                return value.get("id"), value.get("name")
+            return str(value), str(value)
+
+        old_id, old_text = ids_and_text(old)
+        new_id, new_text = ids_and_text(new)
+        return {
+            "field": label, "fieldtype": "custom" if custom else "jira", "fieldId": name,
+            "from": old_id, "fromString": old_text, "to": new_id, "toString": new_text,
+        }
 
     def user_ref(self) -> dict[str, Any]:
         a = self.account
