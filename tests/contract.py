@@ -38,6 +38,9 @@ def operations() -> list[tuple[str, re.Pattern[str], dict[str, Any], dict[str, A
 
 
 def find_operation(method: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    # Atlassian documents platform v2 and v3 as the same operations (v3 adds ADF bodies);
+    # only the v3 document is in shared/specs, so v2 paths are checked against it.
+    path = path.replace("/rest/api/2/", "/rest/api/3/", 1)
     for op_method, pattern, op, doc in operations():
         if op_method == method and pattern.match(path):
             return op, doc

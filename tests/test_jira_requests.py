@@ -45,7 +45,7 @@ def connector(monkeypatch) -> JiraConnector:
 
 
 def fixed_calls(rsps: responses.RequestsMock) -> None:
-    rsps.get(f"{SITE}/rest/api/3/serverInfo", json=SERVER_INFO)
+    rsps.get(f"{SITE}/rest/api/2/serverInfo", json=SERVER_INFO)
     rsps.get(f"{SITE}/rest/api/3/myself",
              json={"accountId": "abc", "displayName": "Me", "timeZone": "America/New_York"})
     rsps.get(f"{SITE}/rest/api/3/field", json=FIELDS)
@@ -74,7 +74,8 @@ def test_full_sync_pages_by_next_page_token_with_basic_auth(connector):
         items = [i for b in batches for i in b.items]
         assert [i.key for i in items] == [f"jira:PAY-{n}" for n in range(1, 6)]
         assert items[0].estimate == 3.0 and items[0].sprint_keys == ("jira:sprint:5",)
-        assert batches[-1].cursor == "2026-11-21T08:30:00+00:00"
+        assert batches[-1].cursor["updated"] == "2026-11-21T08:30:00+00:00"
+        assert batches[-1].cursor["fields"]["story_points"] == ["customfield_10102"]
 
         searches = search_calls(rsps)
         assert len(searches) == 3
@@ -82,25 +83,32 @@ def test_full_sync_pages_by_next_page_token_with_basic_auth(connector):
         assert searches[0]["maxResults"] == ["2"] and "nextPageToken" not in searches[0]
         assert [s["nextPageToken"] for s in searches[1:]] == [["t1"], ["t2"]]
         assert {"customfield_10101", "customfield_10102", "summary", "updated"} <= set(
-            searches[0]["fields"])
+            searches[0]["fields"][0].split(","))
         expected = "Basic " + base64.b64encode(b"me@example.com:s3cret-token").decode()
-        assert all(c.request.headers["Authorization"] == expected for c in rsps.calls)
+        # serverInfo is anonymous on every deployment; everything else carries the token.
+        authed = [c for c in rsps.calls if "serverInfo" not in c.request.url]
+        assert authed and all(c.request.headers["Authorization"] == expected for c in authed)
 
 
-def test_incremental_jql_is_in_the_users_timezone_with_overlap(connector):
+def test_incremental_sync_is_one_search_in_the_users_timezone(connector):
+    cursor = {"updated": "2026-11-21T08:30:00+00:00", "deployment": "cloud",
+              "time_zone": "America/New_York", "reconciled_at": "2999-01-01T00:00:00+00:00",
+              "fields": {"sprint": "customfield_10101", "story_points": ["customfield_10102"]}}
     with responses.RequestsMock() as rsps:
-        fixed_calls(rsps)
-        rsps.get(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True})
-        list(connector.fetch("2026-11-21T08:30:00+00:00"))
+        rsps.get(f"{SITE}/rest/api/3/search/jql", json={"issues": [issue(7)], "isLast": True})
+        batches = list(connector.fetch(cursor))
+        assert len(rsps.calls) == 1  # what the site is like travels in the cursor
         (search,) = search_calls(rsps)
         # 08:30 UTC is 03:30 in New York; minus the two-minute overlap.
         assert search["jql"] == [
             'project in ("PAY") AND updated >= "2026-11-21 03:28" ORDER BY updated ASC, key ASC']
+        assert search["expand"] == ["changelog"]
+    assert [i.key for b in batches for i in b.items] == ["jira:PAY-7"]
 
 
 def test_refused_credentials_are_one_line_and_name_the_variable(connector):
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{SITE}/rest/api/3/serverInfo", json=SERVER_INFO)
+        rsps.get(f"{SITE}/rest/api/2/serverInfo", json=SERVER_INFO)
         rsps.get(f"{SITE}/rest/api/3/myself", status=401, json={
             "errorMessages": ["Client must be authenticated to access this resource."],
             "errors": {}})
@@ -113,7 +121,7 @@ def test_refused_credentials_are_one_line_and_name_the_variable(connector):
 
 def test_503_is_retried_then_succeeds(connector):
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{SITE}/rest/api/3/serverInfo", json=SERVER_INFO)
+        rsps.get(f"{SITE}/rest/api/2/serverInfo", json=SERVER_INFO)
         rsps.get(f"{SITE}/rest/api/3/myself", status=503, headers={"Retry-After": "1"})
         rsps.get(f"{SITE}/rest/api/3/myself", json={"displayName": "Me"})
         assert connector.check_auth() == "Me"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pmsync.model import Link, Release, Sprint, WorkItem, make_key
+from pmsync.model import Change, Link, Release, Sprint, WorkItem, make_key
 
 CANCELLED_RESOLUTIONS = {"won't do", "won't fix", "cancelled", "canceled", "declined", "duplicate"}
 CATEGORY = {"new": "todo", "indeterminate": "doing", "done": "done"}
@@ -27,42 +27,61 @@ SYSTEM_FIELDS = [
 ]
 
 
+EPIC_LINK_SCHEMA = "com.pyxis.greenhopper.jira:gh-epic-link"
+STORY_POINT_NAMES = ("Story Points", "Story point estimate")
+
+
 @dataclass(frozen=True)
 class FieldIds:
-    """The site's ids for the custom fields we map (they differ per site)."""
+    """The site's ids for the custom fields we map (they differ per site).
+
+    A site with company- and team-managed projects has two story-point fields
+    ("Story Points" and "Story point estimate"); an issue uses whichever is set.
+    """
 
     sprint: str | None = None
-    story_points: str | None = None
+    story_points: tuple[str, ...] = ()
     start_date: str | None = None
+    epic_link: str | None = None
 
     def search_fields(self) -> list[str]:
-        return SYSTEM_FIELDS + [f for f in (self.sprint, self.story_points, self.start_date) if f]
+        custom = [self.sprint, *self.story_points, self.start_date, self.epic_link]
+        return SYSTEM_FIELDS + [f for f in custom if f]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sprint": self.sprint, "story_points": list(self.story_points),
+                "start_date": self.start_date, "epic_link": self.epic_link}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldIds:
+        return cls(data.get("sprint"), tuple(data.get("story_points") or ()),
+                   data.get("start_date"), data.get("epic_link"))
 
 
 def discover_fields(fields: list[dict[str, Any]], overrides: dict[str, str]) -> FieldIds:
     """Match on schema.custom (locale-independent), then on the English name."""
 
-    def find(override_key: str, schemas: tuple[str, ...], names: tuple[str, ...]) -> str | None:
-        wanted = overrides.get(override_key)
-        if wanted:
-            for f in fields:
-                if wanted in (f.get("id"), f.get("name")):
-                    return f["id"]
-        for schema in schemas:
-            for f in fields:
-                if (f.get("schema") or {}).get("custom") == schema and (
-                    schema != STORY_POINT_SCHEMAS[1] or f.get("name") in names
-                ):
-                    return f["id"]
-        return next((f["id"] for f in fields if f.get("name") in names), None)
+    def by_override(key: str) -> str | None:
+        wanted = overrides.get(key)
+        return next((f["id"] for f in fields if wanted and wanted in (f.get("id"), f.get("name"))),
+                    None)
 
+    def by_schema(schemas: tuple[str, ...], names: tuple[str, ...] = ()) -> list[str]:
+        found = [f["id"] for f in fields if (f.get("schema") or {}).get("custom") in schemas
+                 and (not names or f.get("name") in names)]
+        return found or [f["id"] for f in fields if f.get("name") in names]
+
+    points = by_override("story_points_field")
     return FieldIds(
-        sprint=find("sprint_field", (SPRINT_SCHEMA,), ("Sprint",)),
-        story_points=find(
-            "story_points_field", STORY_POINT_SCHEMAS, ("Story Points", "Story point estimate")
-        ),
-        start_date=find("start_date_field", START_DATE_SCHEMAS[:1], ("Start date",))
-        or find("start_date_field", START_DATE_SCHEMAS[1:], ("Target start",)),
+        sprint=by_override("sprint_field") or next(iter(by_schema((SPRINT_SCHEMA,), ())), None)
+        or next(iter(by_schema((), ("Sprint",))), None),
+        story_points=(points,) if points else tuple(
+            by_schema((STORY_POINT_SCHEMAS[0],)) + by_schema((STORY_POINT_SCHEMAS[1],),
+                                                             STORY_POINT_NAMES)),
+        start_date=by_override("start_date_field")
+        or next(iter(by_schema(START_DATE_SCHEMAS[:1], ("Start date",))), None)
+        or next(iter(by_schema(START_DATE_SCHEMAS[1:])), None),
+        epic_link=next(iter(by_schema((EPIC_LINK_SCHEMA,), ())), None),
     )
 
 
@@ -135,8 +154,11 @@ def map_issue(
         + [("label", label) for label in labels]
     )
     sprints = sprint_values(fields.get(ids.sprint)) if ids.sprint else []
-    estimate = fields.get(ids.story_points) if ids.story_points else None
-    parent = (fields.get("parent") or {}).get("key")
+    facets += [("board", str(s["boardId"])) for s in sprints if s.get("boardId")]
+    estimate = next((fields[f] for f in ids.story_points if fields.get(f) is not None), None)
+    # Cloud links epics through `parent`; DC (and old Cloud data) through Epic Link.
+    parent = (fields.get("parent") or {}).get("key") or (
+        fields.get(ids.epic_link) if ids.epic_link else None)
     status = fields.get("status") or {}
     item = WorkItem(
         key=key,
@@ -158,9 +180,49 @@ def map_issue(
         created=parse_time(fields.get("created")),
         updated=parse_time(fields.get("updated")),
         done_at=parse_time(fields.get("resolutiondate")),
-        facets=tuple(facets),
+        facets=tuple(dict.fromkeys(facets)),
     )
     return item, map_links(issue, tracker, link_types)
+
+
+def issue_sprints(issue: dict[str, Any], tracker: str, ids: FieldIds) -> list[Sprint]:
+    """Sprint records from the issue's own sprint field (no board call needed)."""
+    fields = issue.get("fields") or {}
+    project = (fields.get("project") or {}).get("key")
+    out = []
+    for value in sprint_values(fields.get(ids.sprint)) if ids.sprint else ():
+        board = {"id": value.get("boardId"), "location": {"projectKey": project}}
+        if value.get("id") is not None and board["id"] is not None:
+            out.append(map_sprint(value, tracker, board))
+    return out
+
+
+FIELD_OF_ITEM = {"duedate": "due", "status": "status"}
+
+
+def map_changelog(item_key: str, histories: list[dict[str, Any]], ids: FieldIds) -> list[Change]:
+    """The changes pmsync tracks (due, start, sprint, estimate, status) from Jira's changelog."""
+    by_id = {ids.sprint: "sprint", ids.start_date: "start", ids.epic_link: None}
+    by_id.update({f: "estimate" for f in ids.story_points})
+    changes = []
+    for history in histories:
+        at = parse_time(history.get("created"))
+        for entry in history.get("items") or ():
+            name = by_id.get(entry.get("fieldId")) or FIELD_OF_ITEM.get(entry.get("field", ""))
+            if name is None:
+                name = {"Sprint": "sprint", "Start date": "start"}.get(entry.get("field", ""))
+                if entry.get("field") in STORY_POINT_NAMES:
+                    name = "estimate"
+            if name is None or at is None:
+                continue
+            # Sprint and status: ids are stable; estimates and dates: the shown value.
+            use_ids = name == "sprint"
+            old = entry.get("from") if use_ids else entry.get("fromString")
+            new = entry.get("to") if use_ids else entry.get("toString")
+            if name == "status":
+                old, new = entry.get("fromString"), entry.get("toString")
+            changes.append(Change(item_key, name, at, old, new, str(history.get("id", ""))))
+    return changes
 
 
 def map_links(issue: dict[str, Any], tracker: str, link_types: set[str]) -> list[Link]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pmsync.model import Link, Release, Sprint, WorkItem
+from pmsync.model import Change, Link, Release, Sprint, WorkItem
 
 if TYPE_CHECKING:
     from pmsync.config import TrackerConfig
@@ -19,14 +19,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SyncBatch:
-    """One page of what a tracker holds; the cursor is where the next sync resumes."""
+    """One page of what a tracker holds.
+
+    ``cursor`` is the connector's own state (JSON-able): where the next sync resumes
+    and what it learnt of the site; it is stored with the data, in one transaction.
+    ``present_keys``, when given, is every item key the tracker still has: stored
+    items of this tracker that are not in it were deleted or moved away.
+    """
 
     items: tuple[WorkItem, ...] = ()
     sprints: tuple[Sprint, ...] = ()
     releases: tuple[Release, ...] = ()
     links: tuple[Link, ...] = ()
-    cursor: str | None = None
-    full: bool = False
+    changes: tuple[Change, ...] = ()
+    present_keys: frozenset[str] | None = None
+    cursor: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class Connector(Protocol):
     def check_auth(self) -> str:
         """Who we are on the tracker; raises AuthError when credentials are refused."""
 
-    def fetch(self, cursor: str | None) -> Iterator[SyncBatch]:
+    def fetch(self, cursor: dict[str, Any] | None) -> Iterator[SyncBatch]:
         """Everything changed since ``cursor`` (all of it when None), page by page."""
 
     def list_comments(self, item_key: str) -> list[Comment]: ...

@@ -38,10 +38,24 @@ class _TextFormatter(logging.Formatter):
         return mask(f"pmsync: {prefix}{record.getMessage()}")
 
 
-def setup_logging(verbose: int = 0, stream=None) -> None:
-    stream = stream or sys.stderr
-    handler = logging.StreamHandler(stream)
-    is_tty = hasattr(stream, "isatty") and stream.isatty()
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (tests swap it), not what it was at setup."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def setup_logging(verbose: int = 0) -> None:
+    handler = _StderrHandler()
+    is_tty = sys.stderr.isatty()
     handler.setFormatter(_TextFormatter() if is_tty else _JsonFormatter())
     root = logging.getLogger("pmsync")
     root.handlers[:] = [handler]

@@ -78,6 +78,19 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 2: field history from the trackers' changelogs; cursors hold connector state as JSON
+    """
+    CREATE TABLE changes (
+        item_key TEXT NOT NULL,
+        change_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        at TEXT NOT NULL,
+        old TEXT,
+        new TEXT,
+        PRIMARY KEY (item_key, change_id, field)
+    );
+    CREATE INDEX changes_at ON changes(at);
+    """,
 ]
 
 

@@ -94,6 +94,21 @@ class Release:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One field change from a tracker's history (e.g. the due date moved)."""
+
+    item_key: str
+    field: str  # due, start, sprint, estimate, status
+    at: datetime
+    old: str | None
+    new: str | None
+    change_id: str = ""
+
+
+TRACKED_FIELDS = ("due", "start", "sprint", "estimate", "status")
+
+
+@dataclass(frozen=True)
 class Selector:
     """Maps tracker objects to a product line: every given facet must match."""
 

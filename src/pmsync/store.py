@@ -19,7 +19,7 @@ from typing import Any
 
 from pmsync.errors import ConfigError
 from pmsync.migrations import migrate
-from pmsync.model import Link, from_json, record_kind, split_key, to_json
+from pmsync.model import Change, Link, from_json, record_kind, split_key, to_json
 
 
 def utcnow() -> str:
@@ -164,16 +164,43 @@ class Store:
         sql = "SELECT COUNT(*) FROM records WHERE kind = ? AND removed = 0"
         return self.conn.execute(sql, (kind,)).fetchone()[0]
 
-    # cursors and sync log ------------------------------------------------
-    def cursor(self, tracker: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM cursors WHERE tracker = ?", (tracker,)).fetchone()
-        return row[0] if row else None
+    def keys(self, kind: str, tracker: str) -> set[str]:
+        sql = "SELECT key FROM records WHERE kind = ? AND tracker = ? AND removed = 0"
+        return {row[0] for row in self.conn.execute(sql, (kind, tracker))}
 
-    def set_cursor(self, tracker: str, value: str, run_id: int) -> None:
+    # field history ------------------------------------------------------------
+    def add_changes(self, changes: Iterable[Change]) -> int:
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO changes(item_key, change_id, field, at, old, new) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(c.item_key, c.change_id, c.field, c.at.isoformat(), c.old, c.new) for c in changes],
+        )
+        return self.conn.total_changes - before
+
+    def changes(self, item_key: str | None = None) -> list[Change]:
+        sql = "SELECT item_key, field, at, old, new, change_id FROM changes"
+        args: tuple[Any, ...] = ()
+        if item_key is not None:
+            sql += " WHERE item_key = ?"
+            args = (item_key,)
+        rows = self.conn.execute(sql + " ORDER BY at, change_id, field", args)
+        return [Change(k, f, datetime.fromisoformat(at), o, n, cid) for k, f, at, o, n, cid in rows]
+
+    # cursors and sync log ------------------------------------------------
+    def cursor(self, tracker: str) -> dict[str, Any] | None:
+        """The connector's own state: where to resume, and what it learnt of the site."""
+        row = self.conn.execute("SELECT value FROM cursors WHERE tracker = ?", (tracker,)).fetchone()
+        if row is None:
+            return None
+        value = json.loads(row[0])
+        return value if isinstance(value, dict) else {"updated": value}
+
+    def set_cursor(self, tracker: str, value: dict[str, Any], run_id: int) -> None:
         self.conn.execute(
             "INSERT INTO cursors(tracker, value, run_id) VALUES (?, ?, ?) ON CONFLICT(tracker) "
             "DO UPDATE SET value = excluded.value, run_id = excluded.run_id",
-            (tracker, value, run_id),
+            (tracker, json.dumps(value, sort_keys=True), run_id),
         )
 
     def log_sync(self, run_id: int, tracker: str, fetched: int, changed: int, full: bool) -> None:

@@ -34,8 +34,7 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
     connector = ws.connector(name)
     store = ws.store
     cursor = store.cursor(name)
-    log.info("%s: %s sync%s", name, "full" if cursor is None else "incremental",
-             f" from {cursor}" if cursor else "")
+    log.info("%s: %s sync", name, "full" if cursor is None else "incremental")
     batches: list[SyncBatch] = []
     fetched = 0
     for batch in connector.fetch(cursor):
@@ -43,22 +42,34 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
         fetched += len(batch.items)
         if batch.items:
             log.info("%s: fetched %d items", name, fetched)
-    lines = ws.config.product_lines
     with store.transaction():
         run_id = ws.run_id or store.begin_run("sync")
-        changed = 0
-        new_cursor = cursor
-        for batch in batches:
-            items = [dataclasses.replace(i, product_line=classify(name, i.facets, lines))
-                     for i in batch.items]
-            sprints = [dataclasses.replace(s, product_line=classify(name, s.facets, lines))
-                       for s in batch.sprints]
-            changed += store.upsert(name, [*items, *sprints, *batch.releases], run_id)
-            changed += store.replace_links(name, {i.key for i in items}, list(batch.links), run_id)
-            new_cursor = batch.cursor or new_cursor
-        if new_cursor:
+        changed = sum(_write(ws, name, batch, run_id) for batch in batches)
+        new_cursor = next((b.cursor for b in reversed(batches) if b.cursor is not None), cursor)
+        if new_cursor is not None:
             store.set_cursor(name, new_cursor, run_id)
         store.log_sync(run_id, name, fetched, changed, cursor is None)
     ws.run_id = run_id
     log.info("%s: %d items fetched, %d records changed", name, fetched, changed)
     return SyncResult(name, fetched, changed, cursor is None)
+
+
+def _write(ws: Workspace, tracker: str, batch: SyncBatch, run_id: int) -> int:
+    store, lines = ws.store, ws.config.product_lines
+    items = [dataclasses.replace(i, product_line=classify(tracker, i.facets, lines))
+             for i in batch.items]
+    sprints = [dataclasses.replace(s, product_line=classify(tracker, s.facets, lines))
+               for s in batch.sprints]
+    changed = store.upsert(tracker, [*items, *sprints, *batch.releases], run_id)
+    changed += store.replace_links(tracker, {i.key for i in items}, list(batch.links), run_id)
+    store.add_changes(batch.changes)
+    if batch.present_keys is not None:
+        gone = store.keys("item", tracker) - batch.present_keys
+        for key in sorted(gone):
+            store.mark_removed("item", key, run_id)
+        changed += len(gone)
+        if gone:
+            changed += store.replace_links(tracker, gone, [], run_id)
+            log.info("%s: %d items deleted or moved away: %s", tracker, len(gone),
+                     ", ".join(sorted(gone)[:10]))
+    return changed
