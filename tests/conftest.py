@@ -19,6 +19,26 @@ def sandbox():
         yield sb
 
 
+def write_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
+    """A config for ``sandbox`` (Cloud or Data Center) with its secret in the environment.
+
+    ``extra`` lines are added to the [trackers.jira] table.
+    """
+    account = sandbox.site.account
+    text = demo_config(sandbox.url, account.email)
+    if sandbox.site.is_cloud:
+        monkeypatch.setenv(TOKEN_ENV, account.api_token)
+    else:  # Data Center: a personal access token, no email; Confluence at its own URL
+        monkeypatch.setenv(TOKEN_ENV, account.personal_access_token)
+        text = text.replace(f'email = "{account.email}"\n', "")
+        extra += f'\nconfluence_url = "{sandbox.url}"'
+    text = text.replace('pages_space = "PM"', 'pages_space = "PM"\nretry_backoff = 0' + extra)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pmsync.toml"
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture
 def config_path(sandbox, tmp_path, monkeypatch) -> Path:
     """The demo's config for this test's sandbox, with the token in the environment."""

@@ -8,6 +8,7 @@ the last attempt the failure becomes a one-line TrackerError / AuthError.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -43,12 +44,24 @@ def _retryable(exc: BaseException) -> bool:
 
 
 def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait: Retry-After, else Atlassian's X-RateLimit-Reset."""
     response = getattr(exc, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    try:
-        return min(float(value), MAX_RETRY_AFTER) if value is not None else None
-    except ValueError:
+    if response is None:
         return None
+    value = response.headers.get("Retry-After")
+    if value is not None:
+        try:
+            return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        except ValueError:
+            pass
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset and _status(exc) == 429:
+        try:
+            at = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return min(max((at - datetime.now(UTC)).total_seconds(), 0.0), MAX_RETRY_AFTER)
+    return None
 
 
 class RetryPolicy:
@@ -62,8 +75,8 @@ class RetryPolicy:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = _retry_after(exc)
-        if asked is not None:
-            return asked * self.backoff
+        if asked is not None:  # the server's word; ``backoff`` only scales our own guesses
+            return asked
         return self._exponential(state) * self.backoff
 
     def call(self, fn: Callable[[], T]) -> T:

@@ -10,7 +10,7 @@ import html
 from datetime import date
 from typing import Any
 
-from pmsync.sandbox import confluence_api, jira_api
+from pmsync.sandbox import confluence_api, confluence_v1, jira_api
 from pmsync.sandbox.seed import seed_site
 from pmsync.sandbox.server import Request, Response, SandboxServer, route
 from pmsync.sandbox.site import Site
@@ -65,7 +65,7 @@ class Sandbox:
         **site_options: Any,
     ) -> Sandbox:
         site = site or Site(**site_options)
-        routes = jira_api.ROUTES + confluence_api.ROUTES + CONTROL_ROUTES
+        routes = jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES + CONTROL_ROUTES
         server = SandboxServer(site, routes, port=port, latency=latency)
         seed_site(site, seed=seed, size=size, today=today)
         return cls(site, server.start())

@@ -185,6 +185,8 @@ class SandboxServer:
                 limit.started, limit.used = now, 0
             limit.used += 1
             remaining = limit.limit - limit.used
+            if remaining < 0:
+                self.site.throttled += 1
             reset_in = max(limit.window - (now - limit.started), 0.0)
         reset_at = datetime.now(UTC) + timedelta(seconds=reset_in)
         headers = {
@@ -196,8 +198,10 @@ class SandboxServer:
             if remaining < limit.limit // 5:
                 headers["X-RateLimit-NearLimit"] = "true"
             return None, headers
-        # Retry-After is whole seconds (RFC 9110), rounded up so a retry lands after the reset.
-        headers.update({"Retry-After": str(max(math.ceil(reset_in), 1)),
+        # Retry-After is whole seconds (RFC 9110), rounded up so a retry lands after the
+        # reset; a window shortened below a second (tests) answers in fractions instead.
+        wait = str(max(math.ceil(reset_in), 1)) if limit.window >= 1 else f"{reset_in:.3f}"
+        headers.update({"Retry-After": wait,
                         "RateLimit-Reason": "jira-burst-based"})
         return Response(429, jira_error("Rate limit exceeded."), headers), headers
 

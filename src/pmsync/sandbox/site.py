@@ -107,6 +107,7 @@ class Site:
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changelog by key
     rate_limit: RateLimit | None = None
+    throttled: int = 0  # requests answered 429
     faults: list[Fault] = field(default_factory=list)
     boards: dict[int, dict[str, Any]] = field(default_factory=dict)
     sprints: dict[int, dict[str, Any]] = field(default_factory=dict)

@@ -1,0 +1,166 @@
+"""The Jira connector against the sandbox: Cloud and DC, history, increments, failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write_config
+from pmsync.cli import main
+from pmsync.sandbox import Sandbox
+from pmsync.sandbox.site import Fault, RateLimit
+from pmsync.store import Store
+
+
+def run(path, *args) -> int:
+    return main(["--config", str(path), *args])
+
+
+def open_store(path) -> Store:
+    return Store(path.parent / "state" / "pmsync.sqlite3")
+
+
+@pytest.fixture
+def dc_sandbox():
+    with Sandbox.start(seed=7, size=60, deployment="Server") as sb:
+        yield sb
+
+
+def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, capsys):
+    path = write_config(dc_sandbox, tmp_path, monkeypatch)
+    assert run(path, "run") == 0, capsys.readouterr().err
+    site = dc_sandbox.site
+    store = open_store(path)
+    try:
+        items = {i.key: i for i in store.current("item")}
+        assert len(items) == 60
+        story = items["jira:PAY-4"]
+        assert story.parent_key is not None  # epic through DC's Epic Link field
+        assert story.sprint_keys and store.count("sprint") == 18  # legacy sprint strings parsed
+        assert any(i.estimate for i in items.values() if i.key.startswith("jira:WEB-"))
+    finally:
+        store.close()
+    # Wiki-markup comments on v2, found again by their marker; pages through REST v1.
+    posts = site.writes_to("POST", "/rest/api/2/issue/")
+    assert len(posts) == 2 and all(isinstance(w["body"]["body"], str) for w in posts)
+    assert all("pmsync:" in w["body"]["body"] for w in posts)
+    assert len(site.writes_to("POST", "/rest/api/content")) == 3
+    assert not site.writes_to("POST", "/wiki/api/v2/pages")
+    assert not [r for r in site.requests if r[1].startswith("/rest/api/3/")]
+
+    site.touch("PAY-1", summary="Renamed epic, same problem")
+    assert run(path, "run") == 0
+    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == 2  # edited, not re-posted
+    assert len(site.writes_to("PUT", "/rest/api/2/issue/PAY-1/comment/")) == 1
+
+
+def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch):
+    ids = {"sprint": "customfield_11111", "story_points": "customfield_12222",
+           "story_point_estimate": "customfield_13333", "start_date": "customfield_14444",
+           "epic_link": "customfield_15555"}
+    with Sandbox.start(seed=3, size=60, field_ids=ids) as sandbox:
+        path = write_config(sandbox, tmp_path, monkeypatch)
+        assert run(path, "sync") == 0
+        store = open_store(path)
+        try:
+            items = store.current("item")
+            stories = [i for i in items if i.kind == "story"]
+            company = [i for i in stories if not i.key.startswith("jira:WEB-")]
+            team = [i for i in stories if i.key.startswith("jira:WEB-")]
+            # Company-managed "Story Points" and team-managed "Story point estimate" both land.
+            assert all(i.estimate for i in company) and all(i.estimate for i in team)
+            assert sum(bool(i.sprint_keys) for i in stories) > len(stories) // 2
+            assert all(i.start for i in items if i.kind == "epic")
+        finally:
+            store.close()
+
+
+def test_changelog_history_is_kept_including_long_histories(sandbox, config_path):
+    assert run(config_path, "sync") == 0
+    site = sandbox.site
+    site.touch("PAY-3", duedate="2027-03-01")
+    assert run(config_path, "sync") == 0
+    store = open_store(config_path)
+    try:
+        flips = [c for c in store.changes("jira:MOB-2") if c.field == "status"]
+        assert len(flips) == 45  # 40 embedded + the rest through the changelog endpoint
+        (due,) = [c for c in store.changes("jira:PAY-3") if c.field == "due"]
+        assert due.new == "2027-03-01" and due.old is not None
+        added = [c for c in store.changes() if c.field == "sprint"]
+        assert added and all(c.new for c in added)
+    finally:
+        store.close()
+    assert any(r[1] == "/rest/api/3/issue/MOB-2/changelog" for r in site.requests)
+
+
+def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeypatch):
+    path = write_config(sandbox, tmp_path, monkeypatch, "\nreconcile_hours = 0")
+    assert run(path, "sync") == 0
+    site = sandbox.site
+    site.touch("PAY-9", summary="Updated title")
+    del site.issues["MOB-9"]  # deleted
+    moved = site.issues.pop("PAY-10")  # moved to another project: a new key
+    moved["key"] = "WEB-99"
+    moved["fields"]["project"] = site.projects["WEB"]
+    site.issues["WEB-99"] = moved
+    site.touch("WEB-99")
+    assert run(path, "sync") == 0
+    store = open_store(path)
+    try:
+        items = {i.key: i for i in store.current("item")}
+        assert items["jira:PAY-9"].title == "Updated title"
+        assert "jira:MOB-9" not in items and "jira:PAY-10" not in items
+        assert items["jira:WEB-99"].product_line == "Web"
+        assert len(items) == 59
+    finally:
+        store.close()
+
+
+def test_rate_limit_429_is_waited_out(sandbox, tmp_path, monkeypatch):
+    path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10")
+    sandbox.site.rate_limit = RateLimit(limit=6, window=0.5)
+    assert run(path, "sync") == 0
+    assert sandbox.site.throttled > 0  # some requests met a 429, and all got through in the end
+    store = open_store(path)
+    try:
+        assert store.count("item") == 60
+    finally:
+        store.close()
+
+
+def test_a_503_burst_is_retried(sandbox, config_path):
+    sandbox.site.faults.append(Fault("/search/jql", status=503, times=3, retry_after=0))
+    assert run(config_path, "sync") == 0
+    assert sandbox.site.faults[0].times == 0
+
+
+def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monkeypatch, capsys):
+    path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10\nretry_attempts = 2")
+    # The fourth search page keeps failing: the sync dies after three pages.
+    fault = Fault("/search/jql", status=500, times=2)
+    original = sandbox.server.dispatch
+    seen = {"search": 0}
+
+    def dispatch(request):
+        if "/search/jql" in request.path:
+            seen["search"] += 1
+            if seen["search"] == 4:
+                fault.times = 2
+                sandbox.site.faults.append(fault)
+        return original(request)
+
+    sandbox.server.dispatch = dispatch
+    assert run(path, "sync") == 3
+    assert "HTTP 500" in capsys.readouterr().err
+    store = open_store(path)
+    try:
+        assert store.count("item") == 0 and store.cursor("jira") is None  # nothing half-written
+    finally:
+        store.close()
+    sandbox.server.dispatch = original
+    assert run(path, "sync") == 0
+    store = open_store(path)
+    try:
+        assert store.count("item") == 60
+        assert len(store.conn.execute("SELECT key FROM records WHERE kind='item'").fetchall()) == 60
+    finally:
+        store.close()
