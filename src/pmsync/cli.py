@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--size", type=int, default=60, help="number of issues to generate")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
 
     p = sub.add_parser("demo", help="run the whole cycle once against the sandbox")
     p.add_argument("--serve", action="store_true", help="keep the sandbox up afterwards")
@@ -187,10 +189,13 @@ def cmd_plugins(args) -> int:
 def cmd_sandbox(args) -> int:
     from pmsync.sandbox import Sandbox
 
-    sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port)
+    deployment = "Cloud" if args.deployment == "cloud" else "Server"
+    sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
+                            latency=args.latency, deployment=deployment)
     account = sandbox.site.account
-    print(f"sandbox Jira + Confluence at {sandbox.url} (user {account.email}, "
-          f"token {account.api_token}); Ctrl-C to stop", flush=True)
+    login = (f"user {account.email}, API token {account.api_token}" if sandbox.site.is_cloud
+             else f"personal access token {account.personal_access_token}")
+    print(f"sandbox Jira + Confluence at {sandbox.url} ({login}); Ctrl-C to stop", flush=True)
     try:
         sandbox.server._thread.join()
     except KeyboardInterrupt:

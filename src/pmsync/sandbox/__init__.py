@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import html
+import random
 from datetime import date
 from typing import Any
 
@@ -37,8 +38,27 @@ def _index(req: Request) -> Response:
     return Response(body=body, content_type="text/html; charset=utf-8")
 
 
+def _requests(req: Request) -> Response:
+    with req.site.lock:
+        return Response(body=[[m, p] for m, p, _ in req.site.requests])
+
+
+def _touch(req: Request) -> Response:
+    """Change issues as users would: {"keys": [...]} or {"count": N, "seed": S}."""
+    site = req.site
+    body = req.json() or {}
+    keys = body.get("keys")
+    if keys is None:
+        keys = random.Random(body.get("seed", 1)).sample(sorted(site.issues), int(body["count"]))
+    for key in keys:
+        site.touch(key, summary=site.issues[key]["fields"]["summary"] + " (edited)")
+    return Response(body={"touched": keys})
+
+
 CONTROL_ROUTES = [
     route("GET", "/_sandbox/writes", _writes, auth=False),
+    route("POST", "/_sandbox/touch", _touch, auth=False),
+    route("GET", "/_sandbox/requests", _requests, auth=False),
     route("GET", "/", _index, auth=False),
 ]
 

@@ -164,6 +164,21 @@ def _search_params(req: Request) -> dict[str, Any]:
     }
 
 
+def _matching(site: Site, jql_text: str, query: jql.Query) -> list[dict[str, Any]]:
+    """The sorted matches, cached while no issue changes (paging re-asks the same query)."""
+    with site.lock:
+        key = (jql_text, site.revision, len(site.issues))
+        if key not in site.search_cache:
+            try:
+                matched = query.sort([i for i in site.issues.values() if query.matches(i)])
+            except jql.JqlError as exc:
+                raise HttpError(400, jira_error(str(exc))) from None
+            if len(site.search_cache) > 32:
+                site.search_cache.clear()
+            site.search_cache[key] = matched
+        return site.search_cache[key]
+
+
 def search_jql(req: Request) -> Response:
     api_version(req, ("3",))
     site = req.site
@@ -185,11 +200,8 @@ def search_jql(req: Request) -> Response:
     cap = SEARCH_MAX_ID_ONLY if only_ids else SEARCH_MAX
     max_results = max(1, min(int(params["maxResults"] or 50), cap))
     offset = _decode_token(params["nextPageToken"], params["jql"]) if params["nextPageToken"] else 0
+    matched = _matching(site, params["jql"], query)
     with site.lock:
-        try:
-            matched = query.sort([i for i in site.issues.values() if query.matches(i)])
-        except jql.JqlError as exc:
-            raise HttpError(400, jira_error(str(exc))) from None
         page = [issue_view(site, i, wanted, params["expand"])
                 for i in matched[offset : offset + max_results]]
     body: dict[str, Any] = {"issues": page}
@@ -239,12 +251,12 @@ def offset_search(req: Request) -> Response:
         expand = req.arg("expand") or ""
     try:
         query = jql.parse(jql_text, site.account.time_zone)
-        with site.lock:
-            matched = query.sort([i for i in site.issues.values() if query.matches(i)])
     except jql.JqlError as exc:
         raise HttpError(400, jira_error(str(exc))) from None
+    matched = _matching(site, jql_text, query)
     size = max(0, min(size, SEARCH_MAX))
-    page = [issue_view(site, i, wanted, expand) for i in matched[start: start + size]]
+    with site.lock:
+        page = [issue_view(site, i, wanted, expand) for i in matched[start: start + size]]
     return Response(body={"expand": "schema,names", "startAt": start, "maxResults": size,
                           "total": len(matched), "issues": page})
 

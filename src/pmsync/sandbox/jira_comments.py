@@ -85,6 +85,7 @@ def add_comment(req: Request, issue: dict, version: str) -> Response:
     with site.lock:
         site.comments.setdefault(issue["key"], []).append(comment)
         issue["fields"]["updated"] = now  # commenting updates the issue, as in Jira
+        site.revision += 1
     return Response(201, comment_view(site, version, issue, comment))
 
 
@@ -99,4 +100,5 @@ def update_comment(req: Request, issue: dict, version: str) -> Response:
         comment["body"] = body
         comment["updated"] = jira_time(site.now())
         issue["fields"]["updated"] = comment["updated"]
+        site.revision += 1
     return Response(200, comment_view(site, version, issue, comment))

@@ -275,7 +275,7 @@ def _value(issue: dict[str, Any], field: str) -> Any:
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return datetime.fromisoformat(text)  # Python 3.11+ reads Jira's +0000 offsets
 
 
 def _key_order(key: str) -> tuple[str, int]:

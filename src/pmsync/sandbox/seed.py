@@ -230,7 +230,7 @@ def _clamp(value: datetime, low: datetime, high: datetime) -> datetime:
 
 
 def parse_jira_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return datetime.fromisoformat(text)
 
 
 def epic_count(per_project: int) -> int:

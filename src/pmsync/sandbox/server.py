@@ -228,8 +228,10 @@ class SandboxServer:
                     raw_body=self.rfile.read(length) if length else b"",
                     site=server.site,
                 )
-                with server.site.lock:
-                    server.site.requests.append((request.method, request.path, tuple(sorted(request.query))))
+                if not request.path.startswith("/_sandbox"):
+                    with server.site.lock:
+                        server.site.requests.append(
+                            (request.method, request.path, tuple(sorted(request.query))))
                 response = server._injected_fault(request)
                 limited, limit_headers = (None, {}) if request.path.startswith("/_sandbox") \
                     else server._rate_limited()

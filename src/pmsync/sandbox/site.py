@@ -108,6 +108,8 @@ class Site:
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changelog by key
     rate_limit: RateLimit | None = None
     throttled: int = 0  # requests answered 429
+    revision: int = 0  # bumped on every issue change; keys the search cache
+    search_cache: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     boards: dict[int, dict[str, Any]] = field(default_factory=dict)
     sprints: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -147,6 +149,7 @@ class Site:
                      for name, value in fields.items() if issue["fields"].get(name) != value]
             issue["fields"].update(fields)
             issue["fields"]["updated"] = now
+            self.revision += 1
             if items:
                 self.add_history(key, now, items)
 
