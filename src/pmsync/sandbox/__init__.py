@@ -56,10 +56,10 @@ def _touch(req: Request) -> Response:
 
 
 CONTROL_ROUTES = [
-    route("GET", "/_sandbox/writes", _writes, auth=False),
-    route("POST", "/_sandbox/touch", _touch, auth=False),
-    route("GET", "/_sandbox/requests", _requests, auth=False),
-    route("GET", "/", _index, auth=False),
+    route("GET", "/_sandbox/writes", _writes, auth=False, realm="control"),
+    route("POST", "/_sandbox/touch", _touch, auth=False, realm="control"),
+    route("GET", "/_sandbox/requests", _requests, auth=False, realm="control"),
+    route("GET", "/", _index, auth=False, realm="control"),
 ]
 
 

@@ -84,59 +84,31 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     auth: bool = True
+    realm: str = "atlassian"  # whose auth, rate limit and error shapes apply
 
 
-def route(method: str, path: str, handler: Handler, auth: bool = True) -> Route:
+def route(method: str, path: str, handler: Handler, auth: bool = True,
+          realm: str = "atlassian") -> Route:
     """``path`` uses {name} placeholders for one path segment each."""
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
-    return Route(method, re.compile(f"^{regex}$"), handler, auth)
+    return Route(method, re.compile(f"^{regex}$"), handler, auth, realm)
 
 
-class SandboxServer:
-    def __init__(self, site: Site, routes: list[Route], port: int = 0, latency: float = 0.0):
+class Realm:
+    """A vendor's gate: who may call, how fast, and how refusals look."""
+
+    def authenticate(self, request: Request) -> None:
+        return None
+
+    def limit(self) -> tuple[Response | None, dict[str, str]]:
+        return None, {}
+
+
+class AtlassianRealm(Realm):
+    def __init__(self, site: Site):
         self.site = site
-        self.routes = routes
-        self.latency = latency
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        site.base_url = self.url
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> SandboxServer:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def dispatch(self, request: Request) -> Response:
-        allowed = False
-        for candidate in self.routes:
-            match = candidate.pattern.match(request.path)
-            if not match:
-                continue
-            allowed = True
-            if candidate.method != request.method:
-                continue
-            request.params = match.groupdict()
-            try:
-                # Anonymous routes still refuse credentials that are given but wrong.
-                if candidate.auth or "authorization" in request.headers:
-                    self._authenticate(request)
-                return candidate.handler(request)
-            except HttpError as exc:
-                return exc.response
-        if allowed:
-            return Response(405, jira_error(f"HTTP {request.method} is not supported here."))
-        return Response(404, jira_error("Not found."))
-
-    def _authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Request) -> None:
         """Cloud: Basic email:API-token. Data Center: Bearer personal access token."""
         header = request.headers.get("authorization", "")
         account = self.site.account
@@ -158,23 +130,7 @@ class SandboxServer:
             return
         raise refused
 
-    def _injected_fault(self, request: Request) -> Response | None:
-        """The first matching fault still armed, counted down by one."""
-        with self.site.lock:
-            fault = next((f for f in self.site.faults if f.times > 0 and f.match in request.path
-                          and f.method in (None, request.method)), None)
-            if fault is None:
-                return None
-            fault.times -= 1
-        if fault.kind == "timeout":
-            time.sleep(fault.delay)
-            return None
-        if fault.kind == "malformed":
-            return Response(200, '{"issues": [{"id": ', content_type="application/json")
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        return Response(fault.status, jira_error("Injected fault."), headers)
-
-    def _rate_limited(self) -> tuple[Response | None, dict[str, str]]:
+    def limit(self) -> tuple[Response | None, dict[str, str]]:
         """Jira Cloud's burst limit: X-RateLimit-* on every answer, 429 past the budget."""
         limit = self.site.rate_limit
         if limit is None:
@@ -205,6 +161,74 @@ class SandboxServer:
                         "RateLimit-Reason": "jira-burst-based"})
         return Response(429, jira_error("Rate limit exceeded."), headers), headers
 
+
+class SandboxServer:
+    def __init__(self, site: Site, routes: list[Route], port: int = 0, latency: float = 0.0,
+                 realms: dict[str, Realm] | None = None):
+        self.site = site
+        self.routes = routes
+        self.realms: dict[str, Realm] = {"atlassian": AtlassianRealm(site), **(realms or {})}
+        self.latency = latency
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        site.base_url = self.url
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def dispatch(self, request: Request) -> Response:
+        allowed = False
+        for candidate in self.routes:
+            match = candidate.pattern.match(request.path)
+            if not match:
+                continue
+            allowed = True
+            if candidate.method != request.method:
+                continue
+            request.params = match.groupdict()
+            realm = self.realms.get(candidate.realm, Realm())
+            headers: dict[str, str] = {}
+            try:
+                # Anonymous routes still refuse credentials that are given but wrong.
+                if candidate.auth or "authorization" in request.headers:
+                    realm.authenticate(request)
+                limited, headers = realm.limit()
+                response = limited or candidate.handler(request)
+            except HttpError as exc:
+                response = exc.response
+            response.headers = {**headers, **response.headers}
+            return response
+        if allowed:
+            return Response(405, jira_error(f"HTTP {request.method} is not supported here."))
+        return Response(404, jira_error("Not found."))
+
+    def _injected_fault(self, request: Request) -> Response | None:
+        """The first matching fault still armed, counted down by one."""
+        with self.site.lock:
+            fault = next((f for f in self.site.faults if f.times > 0 and f.match in request.path
+                          and f.method in (None, request.method)), None)
+            if fault is None:
+                return None
+            fault.times -= 1
+        if fault.kind == "timeout":
+            time.sleep(fault.delay)
+            return None
+        if fault.kind == "malformed":
+            return Response(200, '{"issues": [{"id": ', content_type="application/json")
+        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        return Response(fault.status, jira_error("Injected fault."), headers)
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -232,11 +256,7 @@ class SandboxServer:
                     with server.site.lock:
                         server.site.requests.append(
                             (request.method, request.path, tuple(sorted(request.query))))
-                response = server._injected_fault(request)
-                limited, limit_headers = (None, {}) if request.path.startswith("/_sandbox") \
-                    else server._rate_limited()
-                response = response or limited or server.dispatch(request)
-                response.headers = {**limit_headers, **response.headers}
+                response = server._injected_fault(request) or server.dispatch(request)
                 if request.method in ("POST", "PUT", "DELETE") and not request.path.startswith(
                     "/_sandbox"
                 ):
