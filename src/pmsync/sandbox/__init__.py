@@ -11,7 +11,8 @@ import random
 from datetime import date
 from typing import Any
 
-from pmsync.sandbox import confluence_api, confluence_v1, jira_api
+from pmsync.sandbox import clickup_api, confluence_api, confluence_v1, jira_api
+from pmsync.sandbox.clickup_seed import seed_clickup
 from pmsync.sandbox.seed import seed_site
 from pmsync.sandbox.server import Request, Response, SandboxServer, route
 from pmsync.sandbox.site import Site
@@ -82,12 +83,19 @@ class Sandbox:
         latency: float = 0.0,
         today: date | None = None,
         site: Site | None = None,
+        clickup_size: int = 40,
+        clickup_lists: int = 7,
         **site_options: Any,
     ) -> Sandbox:
+        """A seeded Jira + Confluence site and ClickUp workspace (``clickup_size=0``: none)."""
         site = site or Site(**site_options)
-        routes = jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES + CONTROL_ROUTES
-        server = SandboxServer(site, routes, port=port, latency=latency)
+        routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
+                  + clickup_api.ROUTES + CONTROL_ROUTES)
+        server = SandboxServer(site, routes, port=port, latency=latency,
+                               realms={"clickup": clickup_api.ClickUpRealm(site)})
         seed_site(site, seed=seed, size=size, today=today)
+        if clickup_size:
+            seed_clickup(site, seed=seed, size=clickup_size, lists=clickup_lists, today=today)
         return cls(site, server.start())
 
     def stop(self) -> None:

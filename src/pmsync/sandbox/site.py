@@ -117,6 +117,7 @@ class Site:
     spaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    clickup: Any = None  # a ClickUpWorkspace when the sandbox also plays ClickUp
     writes: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)

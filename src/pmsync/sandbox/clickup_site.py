@@ -1,0 +1,63 @@
+"""The simulated ClickUp workspace: hierarchy, tasks, comments, Docs, in ClickUp's shapes.
+
+Timestamps are Unix milliseconds as strings (numbers in v3 Docs), ids are
+strings, tasks carry their dependencies and the lists they also live in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pmsync.sandbox.site import RateLimit
+
+
+def ms(moment: datetime) -> str:
+    return str(int(moment.astimezone(UTC).timestamp() * 1000))
+
+
+@dataclass
+class ClickUpWorkspace:
+    team_id: str = "9012345"
+    name: str = "Acme"
+    token: str = "pk_81234567_SANDBOXTOKEN0123456789ABCDEFGHIJ"
+    oauth_token: str = "sandbox-oauth-token"
+    user: dict[str, Any] = field(default_factory=lambda: {
+        "id": 183, "username": "Casey ClickUp", "email": "casey@example.com",
+        "color": "#7b68ee", "initials": "CC", "profilePicture": None})
+    spaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    folders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    custom_items: list[dict[str, Any]] = field(default_factory=list)
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by page id
+    rate_limit: RateLimit | None = None
+    throttled: int = 0
+    _next: int = 1000
+
+    def next_id(self, prefix: str = "") -> str:
+        self._next += 1
+        return f"{prefix}{self._next}"
+
+    def now_ms(self) -> str:
+        return ms(datetime.now(UTC))
+
+    def touch(self, task_id: str, **fields: Any) -> None:
+        task = self.tasks[task_id]
+        task.update(fields)
+        task["date_updated"] = self.now_ms()
+
+    def list_ref(self, list_id: str) -> dict[str, Any]:
+        lst = self.lists[list_id]
+        return {"id": lst["id"], "name": lst["name"], "access": True}
+
+    def add_dependency(self, blocker_id: str, blocked_id: str) -> None:
+        """``blocked`` waits on ``blocker``: one record, shown on both tasks."""
+        record = {"task_id": blocked_id, "depends_on": blocker_id, "type": 1,
+                  "date_created": self.now_ms(), "userid": str(self.user["id"]),
+                  "workspace_id": self.team_id, "chain_id": None}
+        for task_id in (blocked_id, blocker_id):
+            self.tasks[task_id]["dependencies"].append(dict(record))
