@@ -35,7 +35,7 @@ def assert_one_line_error(err: str, *fragments: str) -> None:
         (lambda t: t + '\n[rules.epic-overdue]\nseverity = "loud"\n',
          ["rules.epic-overdue.severity must be one of info, warning, critical"]),
         (lambda t: t.replace('kind = "jira"', 'kind = "trello"'),
-         ["trackers.jira.kind must be one of: jira"]),
+         ["trackers.jira.kind must be one of: clickup, jira"]),
         (lambda t: t.replace("state_dir", "stat_dir"), ["unknown key stat_dir"]),
         (lambda t: t + "\n[broken", ["not valid TOML"]),
         (lambda t: t.replace('token_env = "PMSYNC_DEMO_TOKEN"', 'token_env = "PMSYNC_UNSET_VAR"'),
@@ -109,5 +109,5 @@ def test_dry_run_alert_touches_nothing(pmsync, sandbox):
     assert pmsync("sync")[0] == 0
     writes = len(sandbox.site.writes)
     code, out, _ = pmsync("alert", "--dry-run")
-    assert code == 0 and "2 comments would be created" in out
+    assert code == 0 and "3 comments would be created" in out
     assert len(sandbox.site.writes) == writes

@@ -41,7 +41,7 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
         store.close()
     # Wiki-markup comments on v2, found again by their marker; pages through REST v1.
     posts = site.writes_to("POST", "/rest/api/2/issue/")
-    assert len(posts) == 2 and all(isinstance(w["body"]["body"], str) for w in posts)
+    assert len(posts) == 3 and all(isinstance(w["body"]["body"], str) for w in posts)
     assert all("pmsync:" in w["body"]["body"] for w in posts)
     assert len(site.writes_to("POST", "/rest/api/content")) == 3
     assert not site.writes_to("POST", "/wiki/api/v2/pages")
@@ -49,7 +49,7 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
 
     site.touch("PAY-1", summary="Renamed epic, same problem")
     assert run(path, "run") == 0
-    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == 2  # edited, not re-posted
+    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == 3  # edited, not re-posted
     assert len(site.writes_to("PUT", "/rest/api/2/issue/PAY-1/comment/")) == 1
 
 

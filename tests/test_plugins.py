@@ -13,11 +13,11 @@ from pmsync.workspace import Workspace
 
 def test_builtins_are_loaded_through_the_entry_point_group():
     rows = {row["name"]: row for row in describe_plugins(make_plugin_manager())}
-    assert {"jira", "rules_drift", "rules_dependencies", "html_files"} <= set(rows)
+    assert {"jira", "clickup", "rules_drift", "rules_dependencies", "html_files"} <= set(rows)
     assert rows["jira"]["hooks"] == ["register_connectors"]
     assert rows["jira"]["version"] == "0.1.0"
     registry = build_registry(make_plugin_manager())
-    assert set(registry.connectors) == {"jira"}
+    assert set(registry.connectors) == {"jira", "clickup"}
     assert {"epic-overdue", "blocker-scheduled-late"} <= set(registry.rules)
     assert set(registry.publishers) == {"html-files"}
 

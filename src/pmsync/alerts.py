@@ -38,10 +38,22 @@ class AlertPlan:
         return asdict(self)
 
 
-def target_of(portfolio: Portfolio, finding: Finding) -> str:
-    """A story's finding goes to its epic; an item with no epic gets it itself."""
-    epic = portfolio.epic_of(finding.subject_key)
-    return epic.key if epic else finding.subject_key
+def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
+    """A story's finding goes to its epic (an item with no epic gets it itself); a
+    conflict across product lines goes to the epics on both sides."""
+
+    def epic_or_self(key: str) -> str:
+        epic = portfolio.epic_of(key)
+        return epic.key if epic else key
+
+    targets = [epic_or_self(finding.subject_key)]
+    subject = portfolio.items.get(finding.subject_key)
+    for key in finding.related_keys:
+        related = portfolio.items.get(key)
+        if related is not None and subject is not None and \
+                related.product_line != subject.product_line:
+            targets.append(epic_or_self(key))
+    return list(dict.fromkeys(targets))
 
 
 def compose(finding: Finding, portfolio: Portfolio) -> AlertMessage:
@@ -86,8 +98,7 @@ def sync_alerts(
     ledger = {(e.fingerprint, e.target_key): e for e in store.alerts()}
     live: set[tuple[str, str]] = set()
 
-    for finding in findings:
-        target = target_of(portfolio, finding)
+    for finding, target in [(f, t) for f in findings for t in targets_of(portfolio, f)]:
         tracker = split_key(target)[0]
         label = f"{finding.rule} on {target}"
         if tracker not in ws.config.trackers:

@@ -73,6 +73,7 @@ class PageRequest:
     title: str
     body: str  # already rendered in the connector's page_format
     page_id: str | None = None  # from the page ledger, when known
+    version: int = 0  # the version the ledger last saw (for trackers that do not count)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -14,11 +14,27 @@ from pmsync.sandbox import Sandbox
 from pmsync.workspace import Workspace
 
 TOKEN_ENV = "PMSYNC_DEMO_TOKEN"
+CLICKUP_TOKEN_ENV = "PMSYNC_DEMO_CLICKUP_TOKEN"
 
 
-def demo_config(url: str, email: str) -> str:
+def demo_config(url: str, email: str, clickup_team: str | None = None) -> str:
+    """The sandbox's Jira lines, and its ClickUp line when ``clickup_team`` is given."""
+    clickup = "" if clickup_team is None else f"""
+[trackers.clickup]
+kind = "clickup"
+url = "{url}"
+app_url = "{url}"
+token_env = "{CLICKUP_TOKEN_ENV}"
+team_id = "{clickup_team}"
+waits_on_field = "Waits on (Jira)"
+link_tracker = "jira"
+
+[[product_lines]]
+name = "Platform"
+select = [{{ tracker = "clickup", space = "Platform" }}]
+"""
     return f"""\
-# Written by `pmsync demo`: the sandbox's three product lines.
+# Written by `pmsync demo`: the sandbox's product lines.
 state_dir = "state"
 
 [trackers.jira]
@@ -40,7 +56,7 @@ select = [{{ tracker = "jira", project = "MOB" }}]
 [[product_lines]]
 name = "Web"
 select = [{{ tracker = "jira", project = "WEB" }}]
-"""
+{clickup}"""
 
 
 def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
@@ -50,8 +66,12 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
     sandbox = Sandbox.start(size=size, port=port)
     try:
         config_path = folder / "pmsync.toml"
-        config_path.write_text(demo_config(sandbox.url, sandbox.site.account.email))
+        clickup = sandbox.site.clickup
+        config_path.write_text(demo_config(sandbox.url, sandbox.site.account.email,
+                                           clickup.team_id if clickup else None))
         os.environ[TOKEN_ENV] = sandbox.site.account.api_token
+        if clickup:
+            os.environ[CLICKUP_TOKEN_ENV] = clickup.token
         ws = Workspace.open(config_path)
         try:
             with run_lock(ws.config.lock_path):

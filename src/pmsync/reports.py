@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -32,16 +33,43 @@ def builtin_templates() -> Path:
     return packaged if packaged.is_dir() else Path(pmsync.__file__).parents[2] / "reports"
 
 
-def template_env(ws: Workspace) -> jinja2.Environment:
+class MdSafe(str):
+    """Markdown that pmsync wrote itself (links it built): the escaper leaves it alone."""
+
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def md_escape(value: Any) -> str:
+    """Every {{ value }} of a Markdown template: tracker text can never become markup."""
+    if value is None:
+        return ""
+    if isinstance(value, MdSafe):
+        return value
+    return MD_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
+def safe_url(value: Any) -> str:
+    """Only http(s) links, with the characters that could end a link percent-encoded."""
+    url = str(value or "")
+    if not url.startswith(("http://", "https://")):
+        return ""
+    return quote(url, safe=":/?#=&%.~_+,;@!$*-")
+
+
+def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment:
     folders = [*([ws.config.templates_dir] if ws.config.templates_dir else []),
                *ws.registry.template_dirs, builtin_templates()]
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders]),
-        autoescape=True,  # every format we render (HTML, Confluence storage) is markup
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders])
+    common = {"loader": loader, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
+              "lstrip_blocks": True}
+    if page_format == "markdown":
+        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+        env.filters["url"] = lambda value: MdSafe(safe_url(value))
+    else:  # HTML and Confluence storage are markup: HTML-escape everything
+        env = jinja2.Environment(autoescape=True, **common)
+        env.filters["url"] = safe_url
+    return env
 
 
 @dataclass
@@ -115,6 +143,7 @@ def slug(text: str) -> str:
 def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
                     dry_run: bool = False) -> list[ReportResult]:
     env = template_env(ws)
+    envs = {"html": env, "confluence": env}
     results = []
     for line in ws.config.product_lines:
         review = sprint_review(portfolio, line.name, findings)
@@ -132,7 +161,9 @@ def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio
         tracker = line.selectors[0].tracker if line.selectors else None
         connector = ws.connector(tracker) if tracker else None
         if connector is not None and getattr(connector, "publishes_pages", False):
-            body = env.get_template(f"sprint_review.{connector.page_format}.j2").render(context)
+            fmt = connector.page_format
+            page_env = envs.setdefault(fmt, template_env(ws, fmt))
+            body = page_env.get_template(f"sprint_review.{fmt}.j2").render(context)
             _publish_page(ws, tracker, connector, f"sprint-review:{line.name}", title, body,
                           result, dry_run)
         results.append(result)
@@ -150,7 +181,8 @@ def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_r
     if dry_run:
         return
     page = connector.publish_page(
-        PageRequest(title=title, body=body, page_id=entry.page_id if entry else None))
+        PageRequest(title=title, body=body, page_id=entry.page_id if entry else None,
+                    version=entry.version if entry else 0))
     store.save_page(PageEntry(report_key, tracker, page.page_id, page.version, page.url, digest))
     result.page_url, result.page_version = page.url, page.version
     result.page_action = "created" if page.version == 1 else "updated"

@@ -395,5 +395,6 @@ ROUTES = [
     _cu("GET", "/api/v3/workspaces/{workspace_id}/docs/{doc_id}/pages", doc_pages),
     _cu("POST", "/api/v3/workspaces/{workspace_id}/docs/{doc_id}/pages", create_page),
     _cu("PUT", "/api/v3/workspaces/{workspace_id}/docs/{doc_id}/pages/{page_id}", edit_page),
-    _cu("GET", "/clickup/docs/{doc_id}/{page_id}", page_web_view, auth=False),
+    # The app's own link shape, https://app.clickup.com/{team}/v/dc/{doc}/{page}
+    _cu("GET", "/{team_id}/v/dc/{doc_id}/{page_id}", page_web_view, auth=False),
 ]

@@ -1,0 +1,17 @@
+"""Built-in pmsync plugin: ClickUp tasks, sprint lists, dependencies; Docs pages.
+
+Registered through the ``pmsync`` entry-point group, like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from pmsync.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_connectors(register):
+    from pmsync_clickup.connector import ClickUpConnector
+
+    register(ClickUpConnector)

@@ -1,0 +1,276 @@
+"""The ClickUp connector: workspace hierarchy, tasks, sprint lists, comments, Docs pages.
+
+A full sync (or a periodic reconcile) reads the hierarchy and pages through
+every list (100 tasks a page, closed tasks and subtasks included). What it
+learnt (lists, sprint lists, the Epic task type) travels in the cursor, so an
+incremental sync is one workspace-wide search for tasks updated since then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from pmsync.config import TrackerConfig
+from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
+from pmsync.errors import ConfigError, TrackerError
+from pmsync.model import split_key
+from pmsync_clickup import mapping
+from pmsync_clickup.docs import DocPages
+from pmsync_clickup.http import ClickUpHttp
+
+log = logging.getLogger("pmsync.clickup")
+PAGE = 100
+MARKER_PREFIX = "pmsync:"
+
+OPTIONS: dict[str, tuple[Any, str]] = {
+    "token_env": (str, "the name of the env var holding the token (pk_... or OAuth)"),
+    "team_id": (str, "the Workspace (team) id, as a string"),
+    "spaces": (list, 'a list of space names or ids, e.g. ["Platform"]'),
+    "epic_tag": (str, "the tag that marks an epic"),
+    "epic_task_type": (str, "the custom task type name that marks an epic"),
+    "sprint_folder": (str, "text that sprint Folder names contain"),
+    "waits_on_field": (str, "the custom field naming issues a task waits on"),
+    "blocks_field": (str, "the custom field naming issues a task blocks"),
+    "link_tracker": (str, "the configured tracker whose keys those fields hold"),
+    "requests_per_minute": (int, "the token's rate limit"),
+    "overlap_minutes": (int, "a number of minutes"),
+    "reconcile_hours": (int | float, "a number of hours (0: every run)"),
+    "time_zone": (str, "an IANA timezone for dates, e.g. Europe/Berlin"),
+    "docs_space": (str, "the space (name or id) that holds the reports Doc"),
+    "doc_name": (str, "the name of the Doc pmsync publishes into"),
+    "app_url": (str, "the ClickUp app URL for links"),
+    "timeout": (int, "a number of seconds"),
+    "retry_attempts": (int, "a number of attempts"),
+    "retry_backoff": (int | float, "a factor for retry waits"),
+}
+
+
+class ClickUpConnector:
+    kind: ClassVar[str] = "clickup"
+    page_format: ClassVar[str] = "markdown"
+
+    @classmethod
+    def validate_config(cls, tracker: TrackerConfig) -> None:
+        for key, value in tracker.options.items():
+            if key not in OPTIONS:
+                raise ConfigError(
+                    f"{tracker.where(key)} is not a ClickUp option; valid: {', '.join(OPTIONS)}")
+            kind, what = OPTIONS[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ConfigError(f"{tracker.where(key)} must be {what}, not {value!r}")
+        tracker.require("token_env", str, OPTIONS["token_env"][1])
+        tracker.require("team_id", str, OPTIONS["team_id"][1])
+
+    def __init__(self, tracker: TrackerConfig):
+        self.tracker = tracker
+        self.name = tracker.name
+        opts = tracker.options
+        self.team_id = opts["team_id"]
+        self.http = ClickUpHttp(
+            f"{tracker.url}/api", tracker.secret("token_env"), f"${opts['token_env']}",
+            per_minute=int(opts.get("requests_per_minute", 100)),
+            attempts=int(opts.get("retry_attempts", 5)),
+            backoff=float(opts.get("retry_backoff", 1)), timeout=int(opts.get("timeout", 30)))
+        self.overlap = timedelta(minutes=int(opts.get("overlap_minutes", 2)))
+        self.reconcile_every = timedelta(hours=float(opts.get("reconcile_hours", 24)))
+        self.app_url = opts.get("app_url", "https://app.clickup.com").rstrip("/")
+        self._docs: DocPages | None = None
+
+    def item_url(self, item_key: str) -> str:
+        return f"{self.app_url}/t/{split_key(item_key)[1]}"
+
+    # reading ----------------------------------------------------------------------
+    def check_auth(self) -> str:
+        teams = self.http.call("GET", "/v2/team", "checking the token").get("teams") or []
+        return next((t["name"] for t in teams if str(t["id"]) == self.team_id), "?")
+
+    def fetch(self, cursor: dict[str, Any] | None) -> Iterator[SyncBatch]:
+        state = dict(cursor or {})
+        now = datetime.now(UTC)
+        last = state.get("reconciled_at")
+        refresh = (cursor is None or "lists" not in state or last is None
+                   or now - datetime.fromisoformat(last) >= self.reconcile_every)
+        if refresh:
+            state.update(self._hierarchy())
+            sprints = [mapping.map_sprint(state["lists"][lid], self.name, now)
+                       for lid in state["sprint_lists"]]
+            yield SyncBatch(sprints=tuple(sprints))
+        conv = self._conventions(state)
+        newest = state.get("updated_ms")
+        present: set[str] = set()
+        pages = (self._all_tasks(state) if refresh
+                 else self._changed_tasks(state, int(newest or 0)))
+        for tasks in pages:
+            batch = self._map(tasks, conv, state)
+            present.update(item.key for item in batch.items)
+            stamps = [int(t["date_updated"]) for t in tasks if t.get("date_updated")]
+            newest = max([int(newest or 0), *stamps]) or newest
+            yield batch
+        if refresh:
+            state["reconciled_at"] = now.isoformat()
+        yield SyncBatch(present_keys=frozenset(present) if refresh and cursor else None,
+                        cursor={**state, "updated_ms": newest})
+
+    def _conventions(self, state: dict[str, Any]) -> mapping.Conventions:
+        opts = self.tracker.options
+        return mapping.Conventions(
+            tracker=self.name, epic_tag=opts.get("epic_tag", "epic"),
+            epic_item_id=state.get("epic_item_id"),
+            waits_on_field=opts.get("waits_on_field", "Waits on (Jira)"),
+            blocks_field=opts.get("blocks_field"), link_tracker=opts.get("link_tracker", "jira"),
+            zone=opts.get("time_zone", "UTC"))
+
+    def _map(self, tasks, conv, state) -> SyncBatch:
+        items, links = [], []
+        sprint_lists = set(state["sprint_lists"])
+        for task in tasks:
+            item, task_links = mapping.map_task(task, conv, state["lists"], sprint_lists)
+            items.append(item)
+            links.extend(task_links)
+        return SyncBatch(items=tuple(items), links=tuple(links))
+
+    def _hierarchy(self) -> dict[str, Any]:
+        """Spaces → folders (with their lists) and folderless lists; the Epic task type."""
+        teams = self.http.call("GET", "/v2/team", "listing workspaces").get("teams") or []
+        if self.team_id not in {str(t["id"]) for t in teams}:
+            known = ", ".join(f"{t['id']} ({t['name']})" for t in teams) or "none"
+            raise ConfigError(f"{self.tracker.where('team_id')}: workspace {self.team_id} is not "
+                              f"visible to this token; visible: {known}")
+        wanted = set(self.tracker.options.get("spaces") or ())
+        spaces = self.http.call("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
+                                params={"archived": "false"}).get("spaces") or []
+        pattern = self.tracker.options.get("sprint_folder", "sprint")
+        lists: dict[str, dict[str, Any]] = {}
+        sprint_lists: list[str] = []
+        for space in spaces:
+            if wanted and not wanted & {space["id"], space["name"]}:
+                continue
+            folders = self.http.call("GET", f"/v2/space/{space['id']}/folder", "listing folders",
+                                     params={"archived": "false"}).get("folders") or []
+            for folder in folders:
+                for lst in folder.get("lists") or ():
+                    lists[str(lst["id"])] = _slim_list(lst, space, folder)
+                    if mapping.is_sprint_list(folder["name"], pattern):
+                        sprint_lists.append(str(lst["id"]))
+            loose = self.http.call("GET", f"/v2/space/{space['id']}/list", "listing lists",
+                                   params={"archived": "false"}).get("lists") or []
+            for lst in loose:
+                lists[str(lst["id"])] = _slim_list(lst, space, None)
+        state: dict[str, Any] = {"lists": lists, "sprint_lists": sprint_lists,
+                                 "space_ids": sorted({lst["space"]["id"] for lst in lists.values()})}
+        type_name = self.tracker.options.get("epic_task_type", "Epic")
+        items = self.http.call("GET", f"/v2/team/{self.team_id}/custom_item",
+                               "listing custom task types").get("custom_items") or []
+        state["epic_item_id"] = next((i["id"] for i in items if i.get("name") == type_name), None)
+        log.info("%s: %d lists (%d sprints) in %d spaces", self.name, len(lists),
+                 len(sprint_lists), len(state["space_ids"]))
+        return state
+
+    def _all_tasks(self, state: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        for list_id in state["lists"]:
+            page = 0
+            while True:
+                body = self.http.call("GET", f"/v2/list/{list_id}/task", "listing tasks", params={
+                    "page": page, "include_closed": "true", "subtasks": "true",
+                    "archived": "false", "order_by": "created"})
+                tasks = body.get("tasks") or []
+                yield tasks
+                if body.get("last_page", len(tasks) < PAGE) or len(tasks) < PAGE:
+                    break
+                page += 1
+
+    def _changed_tasks(self, state: dict[str, Any], since_ms: int) -> Iterator[list[dict]]:
+        since = since_ms - int(self.overlap.total_seconds() * 1000)
+        page = 0
+        while True:
+            body = self.http.call("GET", f"/v2/team/{self.team_id}/task", "searching tasks", params={
+                "page": page, "include_closed": "true", "subtasks": "true",
+                "order_by": "updated", "reverse": "true", "date_updated_gt": since,
+                "space_ids[]": state["space_ids"]})
+            tasks = body.get("tasks") or []
+            yield tasks
+            # The team endpoint documents no last_page: fewer than a full page ends it.
+            if body.get("last_page") or len(tasks) < PAGE:
+                return
+            page += 1
+
+    # writing ----------------------------------------------------------------------
+    def list_comments(self, item_key: str) -> list[Comment]:
+        task = split_key(item_key)[1]
+        found, params = [], {}
+        while True:
+            batch = self.http.call("GET", f"/v2/task/{task}/comment", "listing comments",
+                                   params=params).get("comments") or []
+            found += [Comment(str(c["id"]), _marker(c.get("comment_text", ""))) for c in batch]
+            if len(batch) < 25:
+                return found
+            params = {"start": batch[-1]["date"], "start_id": batch[-1]["id"]}
+
+    def post_comment(self, item_key: str, message: AlertMessage) -> str:
+        task = split_key(item_key)[1]
+        created = self.http.call("POST", f"/v2/task/{task}/comment", "posting a comment",
+                                 body={"comment_text": render_comment(message, self.item_url),
+                                       "notify_all": False})
+        return str(created["id"])
+
+    def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
+        self.http.call("PUT", f"/v2/comment/{comment_id}", "editing a comment",
+                       body={"comment_text": render_comment(message, self.item_url),
+                             "resolved": False})
+
+    @property
+    def publishes_pages(self) -> bool:
+        return True
+
+    def publish_page(self, request: PageRequest) -> PublishedPage:
+        if self._docs is None:
+            opts = self.tracker.options
+            self._docs = DocPages(self.http, self.team_id, self.app_url,
+                                  opts.get("doc_name", "pmsync reports"), opts.get("docs_space"),
+                                  self._space_lookup)
+        return self._docs.publish(request)
+
+    def _space_lookup(self, wanted: str | None) -> str:
+        spaces = self.http.call("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
+                                params={"archived": "false"}).get("spaces") or []
+        for space in spaces:
+            if wanted is None or wanted in (space["id"], space["name"]):
+                return str(space["id"])
+        raise TrackerError(f"{self.tracker.where('docs_space')}: no space {wanted!r} in workspace "
+                           f"{self.team_id}")
+
+
+def _slim_list(lst: dict[str, Any], space: dict[str, Any], folder: dict | None) -> dict[str, Any]:
+    """What the cursor keeps of a list: enough to map tasks and sprints without asking again."""
+    return {
+        "id": str(lst["id"]), "name": lst.get("name", ""),
+        "start_date": lst.get("start_date"), "due_date": lst.get("due_date"),
+        "space": {"id": str(space["id"]), "name": space.get("name", "")},
+        "folder": ({"id": str(folder["id"]), "name": folder.get("name", ""), "hidden": False}
+                   if folder else {"hidden": True}),
+    }
+
+
+def render_comment(message: AlertMessage, item_url) -> str:
+    """Plain comment text: ClickUp shows comment_text as typed, so nothing in it is markup."""
+    if message.resolved_on:
+        lines = [f"✅ Resolved on {message.resolved_on}: {message.headline}"]
+    else:
+        lines = [f"⚠ {message.headline}"]
+    for fact in message.facts:
+        href = fact.link_url or (item_url(fact.link_key) if fact.link_key else None)
+        lines.append(f"{fact.label}: {fact.text}" + (f" <{href}>" if href else ""))
+    if message.advice and not message.resolved_on:
+        lines.append(message.advice)
+    lines.append(f"{MARKER_PREFIX}{message.fingerprint}")
+    return "\n".join(lines)
+
+
+def _marker(text: str) -> str | None:
+    for line in reversed(text.splitlines()):
+        if line.startswith(MARKER_PREFIX):
+            return line[len(MARKER_PREFIX):].strip() or None
+    return None
