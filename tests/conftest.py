@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pmsync.cli import main
-from pmsync.demo import demo_config
+from pmsync.demo import CLICKUP_TOKEN_ENV, demo_config
 from pmsync.sandbox import Sandbox
 
 TOKEN_ENV = "PMSYNC_DEMO_TOKEN"
@@ -17,6 +17,19 @@ TOKEN_ENV = "PMSYNC_DEMO_TOKEN"
 def sandbox():
     with Sandbox.start(seed=7, size=60) as sb:
         yield sb
+
+
+def write_clickup_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
+    """Jira and ClickUp together, as the demo runs them; ``extra`` joins [trackers.clickup]."""
+    account, clickup = sandbox.site.account, sandbox.site.clickup
+    monkeypatch.setenv(TOKEN_ENV, account.api_token)
+    monkeypatch.setenv(CLICKUP_TOKEN_ENV, clickup.token)
+    text = demo_config(sandbox.url, account.email, clickup.team_id)
+    text = text.replace('link_tracker = "jira"', 'link_tracker = "jira"\nretry_backoff = 0' + extra)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pmsync.toml"
+    path.write_text(text)
+    return path
 
 
 def write_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:

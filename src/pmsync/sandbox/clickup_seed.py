@@ -79,6 +79,10 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
         story["points"] = rng.choice([1, 2, 3, 5, 8])
         if home is backlog and rng.random() < 0.2:  # also added to a sprint List (TIML)
             story["locations"].append(ws.list_ref(sprints[3]["id"]))
+    stories = [t for t in ws.tasks.values() if t["parent"]]
+    if stories and not any(t["locations"] for t in stories):  # always one such story
+        story = next((t for t in stories if t["list"]["id"] == backlog["id"]), stories[-1])
+        story["locations"].append(ws.list_ref(sprints[3]["id"]))
     _plant(site, ws, sprints)
     return ws
 
