@@ -70,3 +70,55 @@ def test_every_connector_request_is_a_documented_operation(sandbox, pmsync):
     assert any("/search/jql" in p for _, p, _ in seen)
     for method, path, query in sorted(seen):
         check_request(method, path, query)
+
+
+def test_clickup_sandbox_responses_match_the_published_schemas(sandbox):
+    require_specs()
+    ws = sandbox.site.clickup
+    http = requests.Session()
+    http.headers["Authorization"] = ws.token
+
+    def call(method, path, **kwargs):
+        response = http.request(method, sandbox.url + path, **kwargs)
+        check_response(method, path, response.status_code, response.json())
+        return response.json()
+
+    team = ws.team_id
+    call("GET", "/api/v2/team")
+    space = call("GET", f"/api/v2/team/{team}/space")["spaces"][0]["id"]
+    folder = call("GET", f"/api/v2/space/{space}/folder")["folders"][0]
+    call("GET", f"/api/v2/folder/{folder['id']}/list")
+    backlog = call("GET", f"/api/v2/space/{space}/list")["lists"][0]["id"]
+    tasks = call("GET", f"/api/v2/list/{backlog}/task",
+                 params={"include_closed": "true", "subtasks": "true", "page": 0})["tasks"]
+    call("GET", f"/api/v2/team/{team}/task", params={"page": 0, "subtasks": "true"})
+    call("GET", f"/api/v2/task/{tasks[0]['id']}")
+    call("GET", f"/api/v2/list/{backlog}/field")
+    comment = call("POST", f"/api/v2/task/{tasks[0]['id']}/comment",
+                   json={"comment_text": "hi", "notify_all": False})
+    call("PUT", f"/api/v2/comment/{comment['id']}", json={"comment_text": "hi again",
+                                                           "resolved": False})
+    call("GET", f"/api/v2/task/{tasks[0]['id']}/comment")
+    doc = call("POST", f"/api/v3/workspaces/{team}/docs",
+               json={"name": "Reports", "parent": {"id": space, "type": 4}, "create_page": False})
+    call("GET", f"/api/v3/workspaces/{team}/docs", params={"parent_id": space})
+    page = call("POST", f"/api/v3/workspaces/{team}/docs/{doc['id']}/pages",
+                json={"name": "P", "content": "# x", "content_format": "text/md"})
+    call("PUT", f"/api/v3/workspaces/{team}/docs/{doc['id']}/pages/{page['id']}",
+         json={"name": "P", "content": "# y", "content_edit_mode": "replace"})
+    call("GET", f"/api/v3/workspaces/{team}/docs/{doc['id']}/pages")
+
+
+def test_every_clickup_request_is_a_documented_operation(sandbox, tmp_path, monkeypatch):
+    from conftest import write_clickup_config
+    from pmsync.cli import main
+
+    require_specs()
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    assert main(["--config", str(path), "run"]) == 0
+    sandbox.site.clickup.touch(next(iter(sandbox.site.clickup.tasks)), name="x")
+    assert main(["--config", str(path), "run"]) == 0
+    seen = {(m, p, q) for m, p, q in sandbox.site.requests if p.startswith("/api/")}
+    assert any("/task" in p for _, p, _ in seen)
+    for method, path_, query in sorted(seen):
+        check_request(method, path_, query)

@@ -67,8 +67,9 @@ class ClickUpRealm(Realm):
 # hierarchy -------------------------------------------------------------------------
 def teams(req: Request) -> Response:
     ws = _ws(req)
+    avatar = "https://attachments.clickup.com/profilePictures/team.png"
     return Response(body={"teams": [{"id": ws.team_id, "name": ws.name, "color": "#536cfe",
-                                     "avatar": None, "members": [{"user": ws.user}]}]})
+                                     "avatar": avatar, "members": [{"user": ws.user}]}]})
 
 
 def _team(req: Request, key: str = "team_id") -> ClickUpWorkspace:
@@ -207,8 +208,9 @@ def get_task(req: Request) -> Response:
 def _comment_view(ws: ClickUpWorkspace, comment: dict[str, Any]) -> dict[str, Any]:
     return {"id": comment["id"], "comment": comment["comment"],
             "comment_text": comment["comment_text"], "user": ws.user, "resolved": False,
-            "assignee": None, "assigned_by": None, "reactions": [], "date": comment["date"],
-            "reply_count": 0}
+            # As in the vendor's example: a comment is assigned to (and by) its author.
+            "assignee": ws.user, "assigned_by": ws.user, "reactions": [],
+            "date": comment["date"], "reply_count": "0"}
 
 
 def _comment_text(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -283,7 +285,7 @@ def search_docs(req: Request) -> Response:
     ws = _workspace_v3(req)
     parent = req.arg("parent_id")
     docs = [d for d in ws.docs.values() if not parent or d["parent"]["id"] == parent]
-    return Response(body={"docs": docs, "next_cursor": None})
+    return Response(body={"docs": docs})  # no next_cursor: this is the last page
 
 
 def create_doc(req: Request) -> Response:
@@ -318,8 +320,9 @@ def _new_page(ws: ClickUpWorkspace, doc: dict[str, Any], body: dict[str, Any]) -
             "creator_id": ws.user["id"], "authors": [ws.user["id"]], "archived": False,
             "protected": False, "date_edited": now, "edited_by": ws.user["id"],
             "parent_page_id": body.get("parent_page_id")}
-    if not page["parent_page_id"]:
-        page.pop("parent_page_id")
+    for optional in ("parent_page_id", "sub_title"):  # absent, not null, when unset
+        if not page[optional]:
+            page.pop(optional)
     ws.pages[page["id"]] = page
     return page
 

@@ -34,8 +34,15 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
     ws = site.clickup = ClickUpWorkspace()
     space = {"id": "90120001", "name": "Platform", "private": False, "multiple_assignees": True,
              "statuses": list(STATUS.values()),
-             "features": {"sprints": {"enabled": True}, "points": {"enabled": True},
-                          "due_dates": {"enabled": True, "start_date": True}}}
+             "features": {"due_dates": {"enabled": True, "start_date": True,
+                                        "remap_due_dates": False, "remap_closed_due_date": False},
+                          "time_tracking": {"enabled": False}, "tags": {"enabled": True},
+                          "time_estimates": {"enabled": True}, "checklists": {"enabled": True},
+                          "custom_fields": {"enabled": True},
+                          "remap_dependencies": {"enabled": True},
+                          "dependency_warning": {"enabled": True},
+                          "portfolios": {"enabled": False},
+                          "sprints": {"enabled": True}, "points": {"enabled": True}}}
     ws.spaces[space["id"]] = space
     ws.custom_items.append({"id": EPIC_ITEM_ID, "name": "Epic", "name_plural": "Epics",
                             "description": "Custom task type for epics."})
@@ -108,7 +115,7 @@ def _folder(ws: ClickUpWorkspace, folder_id: str, name: str, space: dict) -> dic
 
 def _list(ws, list_id, name, space, folder, start=None, end=None) -> dict[str, Any]:
     lst = {"id": list_id, "name": name, "orderindex": len(ws.lists), "content": "",
-           "status": None, "priority": None, "assignee": None, "task_count": 0,
+           "status": None, "priority": None, "assignee": None, "task_count": "0",
            "due_date": ms(end) if end else None, "start_date": ms(start) if start else None,
            "folder": ({"id": folder["id"], "name": folder["name"], "hidden": False, "access": True}
                       if folder else {"id": "0", "name": "hidden", "hidden": True, "access": True}),
@@ -138,7 +145,8 @@ def _task(ws, rng, name, home, created, latest, status) -> dict[str, Any]:
         "date_closed": ms(updated) if done else None, "date_done": ms(updated) if done else None,
         "archived": False, "creator": dict(ws.user), "assignees": [], "group_assignees": [],
         "watchers": [], "checklists": [], "tags": [], "parent": None, "top_level_parent": None,
-        "priority": None, "due_date": None, "start_date": None, "points": None,
+        "priority": {"id": "3", "priority": "normal", "color": "#6fddff", "orderindex": "3"},
+        "due_date": None, "start_date": None, "points": None,
         "time_estimate": None, "custom_fields": [dict(WAITS_ON_FIELD)],
         "dependencies": [], "linked_tasks": [], "locations": [], "team_id": ws.team_id,
         "url": f"https://app.clickup.com/t/{task_id}", "sharing": {"public": False},
@@ -148,7 +156,7 @@ def _task(ws, rng, name, home, created, latest, status) -> dict[str, Any]:
         "folder": dict(home["folder"]), "space": {"id": home["space"]["id"]},
     }
     ws.tasks[task_id] = task
-    home["task_count"] += 1
+    home["task_count"] = str(int(home["task_count"]) + 1)
     return task
 
 

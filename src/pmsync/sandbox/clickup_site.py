@@ -25,7 +25,8 @@ class ClickUpWorkspace:
     oauth_token: str = "sandbox-oauth-token"
     user: dict[str, Any] = field(default_factory=lambda: {
         "id": 183, "username": "Casey ClickUp", "email": "casey@example.com",
-        "color": "#7b68ee", "initials": "CC", "profilePicture": None})
+        "color": "#7b68ee", "initials": "CC",
+        "profilePicture": "https://attachments.clickup.com/profilePictures/183.jpg"})
     spaces: dict[str, dict[str, Any]] = field(default_factory=dict)
     folders: dict[str, dict[str, Any]] = field(default_factory=dict)
     lists: dict[str, dict[str, Any]] = field(default_factory=dict)
