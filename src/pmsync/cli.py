@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
+    p.add_argument("--clickup-size", type=int, default=40, help="ClickUp tasks (0: no ClickUp)")
+    p.add_argument("--clickup-lists", type=int, default=7)
+    p.add_argument("--clickup-rate", metavar="N/SECONDS",
+                   help="ClickUp's per-token limit, e.g. 100/60 (a shorter window keeps tests short)")
 
     p = sub.add_parser("demo", help="run the whole cycle once against the sandbox")
     p.add_argument("--serve", action="store_true", help="keep the sandbox up afterwards")
@@ -191,7 +195,18 @@ def cmd_sandbox(args) -> int:
 
     deployment = "Cloud" if args.deployment == "cloud" else "Server"
     sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
-                            latency=args.latency, deployment=deployment)
+                            latency=args.latency, deployment=deployment,
+                            clickup_size=args.clickup_size, clickup_lists=args.clickup_lists)
+    if args.clickup_rate and sandbox.site.clickup:
+        from pmsync.sandbox.site import RateLimit
+
+        try:
+            limit, window = args.clickup_rate.split("/")
+            sandbox.site.clickup.rate_limit = RateLimit(int(limit), float(window))
+        except ValueError:
+            sandbox.stop()
+            raise ConfigError(
+                f"--clickup-rate must look like 100/60, not {args.clickup_rate!r}") from None
     account = sandbox.site.account
     login = (f"user {account.email}, API token {account.api_token}" if sandbox.site.is_cloud
              else f"personal access token {account.personal_access_token}")

@@ -7,6 +7,7 @@ live in one portfolio. Every datetime is timezone-aware (UTC once stored).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -166,13 +167,17 @@ def record_kind(record: Any) -> str:
 
 def to_json(record: Any) -> dict[str, Any]:
     """A JSON-ready dict; dates become ISO strings, tuples lists."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        out[f.name] = _encode(getattr(record, f.name))
-    return out
+    return {name: _encode(getattr(record, name)) for name in _field_names(type(record))}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, tuple):

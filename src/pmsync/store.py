@@ -98,28 +98,37 @@ class Store:
     # records (call inside transaction()) -----------------------------------
     def upsert(self, tracker: str, records: Iterable[Any], run_id: int) -> int:
         """Write records; a revision is kept only when a record changed. Returns #changed."""
-        changed = 0
+        rows = []
         for record in records:
-            kind = record_kind(record)
-            data = to_json(record)
-            digest = content_hash(data)
-            key = record.key
-            row = self.conn.execute(
-                "SELECT hash, removed FROM records WHERE kind = ? AND key = ?", (kind, key)
-            ).fetchone()
-            if row is not None and row[0] == digest and not row[1]:
-                continue
-            text = json.dumps(data, sort_keys=True)
-            self.conn.execute(
-                "INSERT INTO records(kind, key, tracker, data, hash, run_id, removed) "
-                "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT(kind, key) DO UPDATE SET "
-                "tracker = excluded.tracker, data = excluded.data, hash = excluded.hash, "
-                "run_id = excluded.run_id, removed = 0",
-                (kind, key, tracker, text, digest, run_id),
-            )
-            self._revise(kind, key, run_id, text, digest, removed=False)
-            changed += 1
-        return changed
+            text = json.dumps(to_json(record), sort_keys=True)
+            rows.append((record_kind(record), record.key, text, content_hash(text)))
+        if not rows:
+            return 0
+        known: dict[tuple[str, str], tuple[str, int]] = {}
+        for kind in {row[0] for row in rows}:
+            keys = [row[1] for row in rows if row[0] == kind]
+            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, digest, removed in self.conn.execute(
+                    f"SELECT key, hash, removed FROM records WHERE kind = ? AND key IN ({marks})",
+                    (kind, *chunk),
+                ):
+                    known[(kind, key)] = (digest, removed)
+        changed = [row for row in rows if known.get((row[0], row[1])) != (row[3], 0)]
+        self.conn.executemany(
+            "INSERT INTO records(kind, key, tracker, data, hash, run_id, removed) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT(kind, key) DO UPDATE SET "
+            "tracker = excluded.tracker, data = excluded.data, hash = excluded.hash, "
+            "run_id = excluded.run_id, removed = 0",
+            [(kind, key, tracker, text, digest, run_id) for kind, key, text, digest in changed],
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO revisions(kind, key, run_id, data, hash, removed) "
+            "VALUES (?, ?, ?, ?, ?, 0)",
+            [(kind, key, run_id, text, digest) for kind, key, text, digest in changed],
+        )
+        return len(changed)
 
     def replace_links(self, tracker: str, item_keys: set[str], links: list[Link], run_id: int):
         """The links touching ``item_keys`` become exactly ``links``; others stay."""

@@ -1,13 +1,15 @@
 """Step 1: pull what changed from each tracker into the store.
 
-The network comes first, then one short transaction per tracker that writes
-the records, the run row and the cursor together: an interrupted sync leaves
-the store exactly as the last finished one did.
+One tracker's sync is one transaction: each page is written as it arrives
+(so the work overlaps the waits for the tracker and its rate limit), and the
+records, the run row and the cursor commit together. An interrupted sync
+leaves the store exactly as the last finished one did.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -35,17 +37,19 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
     store = ws.store
     cursor = store.cursor(name)
     log.info("%s: %s sync", name, "full" if cursor is None else "incremental")
-    batches: list[SyncBatch] = []
-    fetched = 0
-    for batch in connector.fetch(cursor):
-        batches.append(batch)
-        fetched += len(batch.items)
-        if batch.items:
-            log.info("%s: fetched %d items", name, fetched)
+    fetched = changed = 0
+    new_cursor = cursor
+    batches = connector.fetch(cursor)
+    # The first answer proves the credentials before the store is touched at all.
+    first = next(batches, None)
     with store.transaction():
         run_id = ws.run_id or store.begin_run("sync")
-        changed = sum(_write(ws, name, batch, run_id) for batch in batches)
-        new_cursor = next((b.cursor for b in reversed(batches) if b.cursor is not None), cursor)
+        for batch in itertools.chain([first] if first is not None else [], batches):
+            changed += _write(ws, name, batch, run_id)
+            fetched += len(batch.items)
+            if batch.items:
+                log.info("%s: fetched %d items", name, fetched)
+            new_cursor = batch.cursor if batch.cursor is not None else new_cursor
         if new_cursor is not None:
             store.set_cursor(name, new_cursor, run_id)
         store.log_sync(run_id, name, fetched, changed, cursor is None)

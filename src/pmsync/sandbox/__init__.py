@@ -44,10 +44,26 @@ def _requests(req: Request) -> Response:
         return Response(body=[[m, p] for m, p, _ in req.site.requests])
 
 
+def _clickup_stats(req: Request) -> Response:
+    ws = req.site.clickup
+    per_list: dict[str, int] = {}
+    for task in ws.tasks.values():
+        per_list[task["list"]["id"]] = per_list.get(task["list"]["id"], 0) + 1
+    return Response(body={"throttled": ws.throttled, "tasks_per_list": per_list})
+
+
 def _touch(req: Request) -> Response:
-    """Change issues as users would: {"keys": [...]} or {"count": N, "seed": S}."""
+    """Change issues as users would: {"keys": [...]} or {"count": N, "seed": S};
+    ClickUp tasks with {"clickup_count": N, "seed": S}."""
     site = req.site
     body = req.json() or {}
+    if "clickup_count" in body:
+        ws = site.clickup
+        ids = random.Random(body.get("seed", 1)).sample(sorted(ws.tasks), int(body["clickup_count"]))
+        with site.lock:
+            for task_id in ids:
+                ws.touch(task_id, name=ws.tasks[task_id]["name"] + " (edited)")
+        return Response(body={"touched": ids})
     keys = body.get("keys")
     if keys is None:
         keys = random.Random(body.get("seed", 1)).sample(sorted(site.issues), int(body["count"]))
@@ -60,6 +76,7 @@ CONTROL_ROUTES = [
     route("GET", "/_sandbox/writes", _writes, auth=False, realm="control"),
     route("POST", "/_sandbox/touch", _touch, auth=False, realm="control"),
     route("GET", "/_sandbox/requests", _requests, auth=False, realm="control"),
+    route("GET", "/_sandbox/clickup/stats", _clickup_stats, auth=False, realm="control"),
     route("GET", "/", _index, auth=False, realm="control"),
 ]
 

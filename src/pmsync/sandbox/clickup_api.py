@@ -180,8 +180,7 @@ def list_tasks(req: Request) -> Response:
     if list_id not in ws.lists:
         raise cu_error(404, "List not found", "ITEM_013")
     with req.site.lock:
-        home = [t for t in ws.tasks.values() if t["list"]["id"] == list_id or (
-            _flag(req, "include_timl") and any(loc["id"] == list_id for loc in t["locations"]))]
+        home = ws.in_list(list_id, _flag(req, "include_timl"))
         return _page(req, _filtered(req, home), with_last_page=True)
 
 
@@ -251,6 +250,7 @@ def add_comment(req: Request) -> Response:
         comment = {"id": ws.next_id(), "comment_text": text, "comment": rich, "date": ws.now_ms()}
         ws.comments.setdefault(task["id"], []).append(comment)
         task["date_updated"] = comment["date"]
+        ws.revision += 1
     return Response(200, {"id": comment["id"], "hist_id": ws.next_id(), "date": int(comment["date"])})
 
 
@@ -264,6 +264,7 @@ def edit_comment(req: Request) -> Response:
                 if comment["id"] == req.params["comment_id"]:
                     comment.update(comment_text=text, comment=rich)
                     ws.tasks[task_id]["date_updated"] = ws.now_ms()
+                    ws.revision += 1
                     return Response(200, {})
     raise cu_error(404, "Comment not found", "ITEM_013")
 

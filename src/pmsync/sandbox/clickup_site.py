@@ -37,6 +37,8 @@ class ClickUpWorkspace:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by page id
     rate_limit: RateLimit | None = None
     throttled: int = 0
+    revision: int = 0  # bumped on every task change; keys the per-list cache
+    by_list: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
     _next: int = 1000
 
     def next_id(self, prefix: str = "") -> str:
@@ -50,6 +52,18 @@ class ClickUpWorkspace:
         task = self.tasks[task_id]
         task.update(fields)
         task["date_updated"] = self.now_ms()
+        self.revision += 1
+
+    def in_list(self, list_id: str, timl: bool) -> list[dict[str, Any]]:
+        """Tasks whose home is the list (and, with TIML, those also added to it)."""
+        key = (list_id, self.revision, len(self.tasks) * 2 + timl)
+        if key not in self.by_list:
+            if len(self.by_list) > 64:
+                self.by_list.clear()
+            self.by_list[key] = [
+                t for t in self.tasks.values() if t["list"]["id"] == list_id
+                or (timl and any(loc["id"] == list_id for loc in t["locations"]))]
+        return self.by_list[key]
 
     def list_ref(self, list_id: str) -> dict[str, Any]:
         lst = self.lists[list_id]
