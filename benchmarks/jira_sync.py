@@ -13,7 +13,6 @@ time and peak memory of each sync, and checks the issue's two bounds:
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import socket

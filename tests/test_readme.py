@@ -33,6 +33,6 @@ def test_code_is_ruff_clean():
     ruff = Path(sys.executable).with_name("ruff")
     if not ruff.exists():
         pytest.skip("ruff is not installed in this environment")
-    result = subprocess.run([str(ruff), "check", "src", "plugins", "tests"], cwd=ROOT,
+    result = subprocess.run([str(ruff), "check", "src", "plugins", "tests", "benchmarks"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
