@@ -145,3 +145,24 @@ def test_bad_clickup_token_exits_3_with_ecode(sandbox, tmp_path, monkeypatch, ca
     assert run(path, "sync") == 3
     err = capsys.readouterr().err
     assert "ClickUp refused the token" in err and "OAUTH_025" in err and "pk_wrong" not in err
+
+
+def test_links_both_directions_and_across_trackers():
+    from pmsync.model import Link
+    from pmsync_clickup.mapping import Conventions, map_links
+
+    conv = Conventions("clickup", waits_on_field="Waits on", blocks_field="Blocks")
+    task = {"id": "abc",
+            "dependencies": [{"task_id": "abc", "depends_on": "x1"},   # abc waits on x1
+                             {"task_id": "y2", "depends_on": "abc"}],  # y2 waits on abc
+            "custom_fields": [
+                {"name": "Waits on", "value": "https://acme.atlassian.net/browse/PAY-12"},
+                {"name": "Blocks", "value": "MOB-3, WEB-40"},
+                {"name": "Notes", "value": "mentions XYZ-1 but is not a link field"}]}
+    assert set(map_links(task, conv)) == {
+        Link("clickup:x1", "clickup:abc", "waiting on"),
+        Link("clickup:abc", "clickup:y2", "waiting on"),
+        Link("jira:PAY-12", "clickup:abc", "Waits on"),
+        Link("clickup:abc", "jira:MOB-3", "Blocks"),
+        Link("clickup:abc", "jira:WEB-40", "Blocks"),
+    }

@@ -23,10 +23,12 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_readme_sample_config_is_valid(tmp_path):
-    sample = re.search(r"```toml\n(state_dir.*?)\n```", README, re.S).group(1)
-    config = parse_config(tomllib.loads(sample), tmp_path / "pmsync.toml", default_registry())
-    assert [line.name for line in config.product_lines] == ["Payments", "Mobile"]
+def test_readme_config_examples_are_valid(tmp_path):
+    blocks = [b for b in re.findall(r"```toml\n(.*?)\n```", README, re.S) if "[trackers." in b]
+    assert len(blocks) >= 3  # the sample, Data Center, ClickUp
+    for block in blocks:
+        config = parse_config(tomllib.loads(block), tmp_path / "pmsync.toml", default_registry())
+        assert config.trackers
 
 
 def test_code_is_ruff_clean():
