@@ -91,18 +91,20 @@ def message_hash(message: AlertMessage) -> str:
 
 
 def sync_alerts(
-    ws: Workspace, findings: list[Finding], portfolio: Portfolio, dry_run: bool = False
+    ws: Workspace, findings: list[Finding], portfolio: Portfolio, dry_run: bool = False,
+    suppressed: frozenset[str] = frozenset(),
 ) -> AlertPlan:
+    """``suppressed`` fingerprints are neither posted nor resolved: they are left as they are."""
     store = ws.store
     plan = AlertPlan()
     ledger = {(e.fingerprint, e.target_key): e for e in store.alerts()}
-    live: set[tuple[str, str]] = set()
+    live: set[tuple[str, str]] = {key for key in ledger if key[0] in suppressed}
 
     for finding, target in [(f, t) for f in findings for t in targets_of(portfolio, f)]:
         tracker = split_key(target)[0]
         label = f"{finding.rule} on {target}"
-        if tracker not in ws.config.trackers:
-            plan.skipped.append(label)
+        if tracker not in ws.config.trackers or target not in portfolio.items:
+            plan.skipped.append(label)  # e.g. a sprint's or a release's finding: no epic to tell
             continue
         live.add((finding.fingerprint, target))
         message = compose(finding, portfolio)

@@ -10,9 +10,45 @@ from pmsync.rules import run_rules
 from pmsync.workspace import Workspace
 
 
-def run_check(ws: Workspace) -> tuple[Portfolio, list[Finding]]:
-    portfolio = ws.portfolio()
-    return portfolio, run_rules(portfolio, ws.registry.rules, ws.config.rules)
+def run_check(ws: Workspace, baseline: str | None = None,
+              with_suppressed: bool = False) -> tuple[Portfolio, list[Finding]]:
+    """The findings; suppressed ones (config [[suppress]], unexpired) are left out."""
+    portfolio = ws.portfolio(baseline)
+    findings = run_rules(portfolio, ws.registry.rules, ws.config.rules)
+    hidden = suppressed(ws)
+    if with_suppressed:
+        return portfolio, [f for f in findings if f.fingerprint in hidden]
+    return portfolio, [f for f in findings if f.fingerprint not in hidden]
+
+
+def suppressed(ws: Workspace) -> dict[str, str]:
+    """Fingerprint → reason, for suppressions still in force today."""
+    return {s.fingerprint: s.reason or "no reason given"
+            for s in ws.config.suppressions if s.active(ws.today)}
+
+
+def explain(portfolio: Portfolio, finding: Finding) -> str:
+    """The evidence chain behind one finding, for `check --explain`."""
+    lines = [f"{finding.rule} ({finding.severity}) on {finding.subject_key}",
+             f"  {finding.message}", f"  fingerprint {finding.fingerprint}", "evidence:"]
+    lines += [f"  {name}: {value}" for name, value in finding.evidence]
+    for key in (finding.subject_key, *finding.related_keys):
+        item = portfolio.items.get(key)
+        if item is None:
+            continue
+        sprint = portfolio.latest_sprint(item)
+        start, finish = portfolio.planned_start(item), portfolio.planned_finish(item)
+        lines.append(f"{key}: {item.title!r} [{item.status}] line {item.product_line or '-'}")
+        lines.append(f"  sprint {sprint.name if sprint else '-'}; starts "
+                     f"{start.date() if start else '-'}; finishes {finish.date() if finish else '-'}"
+                     f"; due {item.due or '-'}")
+        for change in portfolio.changes.get(key, [])[-5:]:
+            lines.append(f"  {change.at.date()} {change.field}: {change.old} -> {change.new}")
+    links = [link for link in portfolio.links
+             if {link.blocker_key, link.blocked_key} & {finding.subject_key, *finding.related_keys}]
+    lines += [f"link: {link.blocker_key} blocks {link.blocked_key} ({link.link_type})"
+              for link in links]
+    return "\n".join(lines)
 
 
 def finding_record(finding: Finding) -> dict:

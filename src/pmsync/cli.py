@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run the rules and print the findings")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
+    p.add_argument("--baseline", metavar="NAME", help="compare against this saved baseline")
+    p.add_argument("--suppressed", action="store_true", help="show only suppressed findings")
+    p.add_argument("--explain", metavar="FINGERPRINT", help="show the evidence behind a finding")
+
+    p = sub.add_parser("baseline", help="save or list named baselines")
+    p.add_argument("action", choices=["save", "list"])
+    p.add_argument("name", nargs="?", help="the baseline's name (for save)")
 
     p = sub.add_parser("alert", help="post, edit and resolve the alert comments on epics")
     p.add_argument("--dry-run", action="store_true", help="print what would change; touch nothing")
@@ -127,15 +134,47 @@ def _sync(ws, args) -> int:
 
 
 def cmd_check(args) -> int:
-    from pmsync.check import findings_json, findings_table, run_check
+    from pmsync.check import explain, findings_json, findings_table, run_check
 
     ws = _workspace(args)
     try:
-        _, findings = run_check(ws)
+        portfolio, findings = run_check(ws, args.baseline, with_suppressed=args.suppressed)
+        if args.explain:
+            if args.suppressed:  # explain looks among all findings
+                findings += run_check(ws, args.baseline)[1]
+            match = [f for f in findings if f.fingerprint.startswith(args.explain)]
+            if len(match) != 1:
+                raise ConfigError(f"--explain {args.explain}: {len(match)} findings match; give "
+                                  "a fingerprint from `pmsync check --format json`")
+            print(explain(portfolio, match[0]))
+            return EXIT_OK
     finally:
         ws.close()
     print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _fail_on(findings, args.fail_on)
+
+
+def cmd_baseline(args) -> int:
+    ws = _workspace(args)
+    try:
+        store = ws.store
+        if args.action == "list":
+            rows = store.baselines()
+            for row in rows:
+                print(f"{row['name']:<24} run {row['run_id']:<6} state of {row['run_started']}")
+            if not rows:
+                print("No baselines saved; `pmsync baseline save NAME` freezes the current state.")
+            return EXIT_OK
+        if not args.name:
+            raise ConfigError("baseline save needs a NAME, e.g. `pmsync baseline save q3-plan`")
+        run = store.latest_run()
+        if run is None:
+            raise ConfigError("nothing synced yet: run `pmsync sync` before saving a baseline")
+        store.save_baseline(args.name, run[0])
+        print(f"saved baseline {args.name!r}: the state after run {run[0]} ({run[1]})")
+        return EXIT_OK
+    finally:
+        ws.close()
 
 
 def _fail_on(findings, severity: str | None) -> int:
@@ -146,10 +185,11 @@ def _fail_on(findings, severity: str | None) -> int:
 
 def _alert(ws, args) -> int:
     from pmsync.alerts import sync_alerts
-    from pmsync.check import run_check
+    from pmsync.check import run_check, suppressed
 
     portfolio, findings = run_check(ws)
-    plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run)
+    plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run,
+                       suppressed=frozenset(suppressed(ws)))
     verb = "would be" if args.dry_run else "were"
     for action in ("created", "edited", "resolved", "unchanged", "skipped"):
         for label in getattr(plan, action):
@@ -230,6 +270,7 @@ COMMANDS: dict[str, Callable] = {
     "init": cmd_init,
     "sync": _locked(_sync),
     "check": cmd_check,
+    "baseline": cmd_baseline,
     "alert": _locked(_alert),
     "report": _locked(_report),
     "run": _locked(_run),

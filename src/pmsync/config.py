@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,37 @@ class TrackerConfig:
 
 @dataclass(frozen=True)
 class RuleSettings:
+    """A rule's settings, with overrides per product line ([rules.ID.lines."Line"])."""
+
     enabled: bool = True
     severity: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, RuleSettings] = field(default_factory=dict)
+
+    def option(self, name: str, line: str | None, default: Any) -> Any:
+        override = self.lines.get(line) if line else None
+        if override is not None and name in override.options:
+            return override.options[name]
+        return self.options.get(name, default)
+
+    def enabled_for(self, line: str | None) -> bool:
+        override = self.lines.get(line) if line else None
+        return override.enabled if override is not None else self.enabled
+
+    def severity_for(self, line: str | None) -> str | None:
+        override = self.lines.get(line) if line else None
+        return (override.severity if override is not None and override.severity
+                else self.severity)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    fingerprint: str
+    reason: str = ""
+    until: date | None = None
+
+    def active(self, today: date) -> bool:
+        return self.until is None or today <= self.until
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,9 @@ class Config:
     rules: dict[str, RuleSettings]
     html_dir: Path
     templates_dir: Path | None = None
+    suppressions: tuple[Suppression, ...] = ()
+    baseline_days: int = 14
+    baseline: str | None = None  # a named baseline to compare against instead
 
     @property
     def store_path(self) -> Path:
@@ -95,7 +127,8 @@ def load_config(path: Path, registry: Registry) -> Config:
 def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
     src = str(path)
     base = path.resolve().parent
-    _only(raw, {"state_dir", "trackers", "product_lines", "rules", "reports"}, src, "")
+    _only(raw, {"state_dir", "trackers", "product_lines", "rules", "reports", "check",
+                "suppress"}, src, "")
 
     state_dir = base / _get(raw, "state_dir", str, src, "", "a folder path", "state")
     trackers = _parse_trackers(raw, src, registry)
@@ -106,6 +139,11 @@ def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
     _only(reports, {"html_dir", "templates_dir"}, src, "reports.")
     html_dir = state_dir / _get(reports, "html_dir", str, src, "reports.", "a folder path", "reports")
     templates = _get(reports, "templates_dir", str, src, "reports.", "a folder path", "")
+    check = _get(raw, "check", dict, src, "", "a table", {})
+    _only(check, {"baseline_days", "baseline"}, src, "check.")
+    baseline_days = _get(check, "baseline_days", int, src, "check.", "a number of days", 14)
+    if baseline_days < 1:
+        raise ConfigError(f"{src}: check.baseline_days must be at least 1, got {baseline_days}")
     return Config(
         path=path,
         state_dir=state_dir,
@@ -114,7 +152,29 @@ def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
         rules=rules,
         html_dir=html_dir,
         templates_dir=(base / templates) if templates else None,
+        suppressions=_parse_suppressions(raw, src),
+        baseline_days=baseline_days,
+        baseline=_get(check, "baseline", str, src, "check.", "a baseline name", None),
     )
+
+
+def _parse_suppressions(raw: dict[str, Any], src: str) -> tuple[Suppression, ...]:
+    out = []
+    for index, entry in enumerate(_get(raw, "suppress", list, src, "", "an array of [[suppress]]",
+                                       [])):
+        prefix = f"suppress[{index}]."
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{src}: suppress[{index}] must be a table")
+        _only(entry, {"fingerprint", "reason", "until"}, src, prefix)
+        fp = _get(entry, "fingerprint", str, src, prefix, "a finding's fingerprint", None)
+        if not fp:
+            raise ConfigError(f"{src}: {prefix}fingerprint is missing: copy it from "
+                              "`pmsync check --format json`")
+        until = entry.get("until")
+        if until is not None and not isinstance(until, date):
+            raise ConfigError(f"{src}: {prefix}until must be a date like 2026-12-31, not {until!r}")
+        out.append(Suppression(fp, _get(entry, "reason", str, src, prefix, "text", ""), until))
+    return tuple(out)
 
 
 def _parse_trackers(raw: dict[str, Any], src: str, registry: Registry) -> dict[str, TrackerConfig]:
@@ -180,19 +240,31 @@ def _parse_rules(raw: dict[str, Any], src: str, registry: Registry) -> dict[str,
         if rule_id not in registry.rules:
             valid = ", ".join(sorted(registry.rules))
             raise ConfigError(f"{src}: rules.{rule_id} is not a known rule; known rules: {valid}")
-        prefix = f"rules.{rule_id}."
         if not isinstance(table, dict):
             raise ConfigError(f"{src}: rules.{rule_id} must be a table")
-        enabled = _get(table, "enabled", bool, src, prefix, "true or false", True)
-        severity = _get(table, "severity", str, src, prefix, "a severity", None)
-        if severity is not None and severity not in SEVERITIES:
-            raise ConfigError(
-                f"{src}: {prefix}severity must be one of {', '.join(SEVERITIES)}, got {severity!r}"
-            )
-        options = {k: v for k, v in table.items() if k not in ("enabled", "severity")}
-        registry.rules[rule_id].validate_options(options, f"{src}: {prefix}")
-        settings[rule_id] = RuleSettings(enabled, severity, options)
+        lines = _get(table, "lines", dict, src, f"rules.{rule_id}.", "a table of product lines", {})
+        per_line = {}
+        for line, line_table in lines.items():
+            if not isinstance(line_table, dict):
+                raise ConfigError(f"{src}: rules.{rule_id}.lines.{line} must be a table")
+            per_line[line] = _rule_table(line_table, src, f"rules.{rule_id}.lines.{line}.",
+                                         registry.rules[rule_id])
+        base = _rule_table({k: v for k, v in table.items() if k != "lines"}, src,
+                           f"rules.{rule_id}.", registry.rules[rule_id])
+        settings[rule_id] = RuleSettings(base.enabled, base.severity, base.options, per_line)
     return settings
+
+
+def _rule_table(table: dict[str, Any], src: str, prefix: str, rule: Any) -> RuleSettings:
+    enabled = _get(table, "enabled", bool, src, prefix, "true or false", True)
+    severity = _get(table, "severity", str, src, prefix, "a severity", None)
+    if severity is not None and severity not in SEVERITIES:
+        raise ConfigError(
+            f"{src}: {prefix}severity must be one of {', '.join(SEVERITIES)}, got {severity!r}"
+        )
+    options = {k: v for k, v in table.items() if k not in ("enabled", "severity")}
+    rule.validate_options(options, f"{src}: {prefix}")
+    return RuleSettings(enabled, severity, options)
 
 
 def _get(table: dict[str, Any], key: str, kind: type, src: str, prefix: str, what: str, default):

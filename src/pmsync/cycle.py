@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pmsync.alerts import AlertPlan, sync_alerts
-from pmsync.check import run_check
+from pmsync.check import run_check, suppressed
 from pmsync.model import Finding
 from pmsync.reports import ReportResult, publish_reports
 from pmsync.sync import SyncResult, sync_all
@@ -44,7 +44,8 @@ class CycleResult:
 def run_cycle(ws: Workspace, dry_run: bool = False) -> CycleResult:
     synced = sync_all(ws)  # reading trackers is safe even in a dry run
     portfolio, findings = run_check(ws)
-    alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run)
+    alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run,
+                         suppressed=frozenset(suppressed(ws)))
     reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
     if ws.run_id is not None:
         ws.store.finish_run(ws.run_id, "done")

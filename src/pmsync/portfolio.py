@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
 
-from pmsync.model import Facet, Link, ProductLine, Release, Sprint, WorkItem
+from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem
 
 
 def classify(tracker: str, facets: tuple[Facet, ...], lines: Iterable[ProductLine]) -> str | None:
@@ -23,6 +23,20 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time.max, UTC)
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """What the portfolio looked like at ``at``: a named snapshot, or a day N days ago.
+
+    ``items`` and ``releases`` come from the store's revisions when pmsync ran by then
+    (empty otherwise); rules fall back to the trackers' own history (changelogs).
+    """
+
+    name: str
+    at: datetime
+    items: dict[str, WorkItem] = field(default_factory=dict)
+    releases: dict[str, Release] = field(default_factory=dict)
+
+
 @dataclass
 class Portfolio:
     items: dict[str, WorkItem]
@@ -31,9 +45,15 @@ class Portfolio:
     releases: dict[str, Release] = field(default_factory=dict)
     product_lines: tuple[ProductLine, ...] = ()
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    changes: dict[str, list[Change]] = field(default_factory=dict)  # by item, oldest first
+    baseline: Baseline | None = None
 
     @classmethod
-    def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None):
+    def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
+              changes=(), baseline=None):
+        by_item: dict[str, list[Change]] = defaultdict(list)
+        for change in sorted(changes, key=lambda c: (c.at, c.change_id)):
+            by_item[change.item_key].append(change)
         return cls(
             items={i.key: i for i in items},
             sprints={s.key: s for s in sprints},
@@ -41,7 +61,25 @@ class Portfolio:
             releases={r.key: r for r in releases},
             product_lines=tuple(product_lines),
             today=today or datetime.now(UTC).date(),
+            changes=dict(by_item),
+            baseline=baseline,
         )
+
+    @property
+    def now(self) -> datetime:
+        return datetime.combine(self.today, time(12), UTC)
+
+    def value_at(self, item: WorkItem, field_name: str, moment: datetime, current: str | None):
+        """A tracked field's value at ``moment``, read back through the item's history."""
+        changes = [c for c in self.changes.get(item.key, ()) if c.field == field_name]
+        before = [c for c in changes if c.at <= moment]
+        if before:
+            return before[-1].new
+        after = [c for c in changes if c.at > moment]
+        return after[0].old if after else current
+
+    def existed_at(self, item: WorkItem, moment: datetime) -> bool:
+        return item.created is None or item.created <= moment
 
     @cached_property
     def children(self) -> dict[str, list[WorkItem]]:

@@ -240,6 +240,38 @@ class Store:
             ),
         )
 
+    # baselines ------------------------------------------------------------------
+    def save_baseline(self, name: str, run_id: int) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO baselines VALUES (?, ?, ?)",
+                          (name, run_id, utcnow()))
+
+    def baselines(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT b.name, b.run_id, b.created_at, r.started_at FROM baselines b "
+            "JOIN runs r ON r.id = b.run_id ORDER BY b.created_at")
+        return [dict(zip(("name", "run_id", "created_at", "run_started"), row, strict=True))
+                for row in rows]
+
+    def latest_run(self, at_or_before: datetime | None = None) -> tuple[int, str] | None:
+        """The newest run that wrote revisions (by then), with when it started."""
+        sql = ("SELECT r.id, r.started_at FROM runs r WHERE EXISTS "
+               "(SELECT 1 FROM revisions v WHERE v.run_id = r.id)")
+        args: tuple[Any, ...] = ()
+        if at_or_before is not None:
+            sql += " AND r.started_at <= ?"
+            args = (at_or_before.isoformat(timespec="seconds"),)
+        row = self.conn.execute(sql + " ORDER BY r.id DESC LIMIT 1", args).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def state_at(self, kind: str, run_id: int) -> list[Any]:
+        """Every record of ``kind`` as it stood after run ``run_id`` (removed ones left out)."""
+        rows = self.conn.execute(
+            "SELECT v.data, v.removed FROM revisions v JOIN (SELECT key, MAX(run_id) AS last "
+            "FROM revisions WHERE kind = ? AND run_id <= ? GROUP BY key) x "
+            "ON v.key = x.key AND v.run_id = x.last WHERE v.kind = ?",
+            (kind, run_id, kind))
+        return [from_json(kind, json.loads(data)) for data, removed in rows if not removed]
+
     # page ledger -----------------------------------------------------------
     def page(self, report_key: str) -> PageEntry | None:
         row = self.conn.execute(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from pmsync.config import Config, load_config
+from pmsync.errors import ConfigError
 from pmsync.plugins import Registry, default_registry
-from pmsync.portfolio import Portfolio
+from pmsync.portfolio import Baseline, Portfolio
 from pmsync.store import Store
 
 
@@ -40,7 +41,7 @@ class Workspace:
     def connectors(self) -> dict[str, Any]:
         return {name: self.connector(name) for name in self.config.trackers}
 
-    def portfolio(self) -> Portfolio:
+    def portfolio(self, baseline_name: str | None = None) -> Portfolio:
         store = self.store
         return Portfolio.build(
             items=store.current("item"),
@@ -49,8 +50,34 @@ class Workspace:
             releases=store.current("release"),
             product_lines=self.config.product_lines,
             today=self.today,
+            changes=store.changes(),
+            baseline=self.baseline(baseline_name or self.config.baseline),
         )
+
+    def baseline(self, name: str | None) -> Baseline:
+        """A named baseline from the store, or the state ``baseline_days`` ago."""
+        store = self.store
+        if name:
+            match = next((b for b in store.baselines() if b["name"] == name), None)
+            if match is None:
+                known = ", ".join(b["name"] for b in store.baselines()) or "none yet"
+                raise ConfigError(f"no baseline named {name!r} (saved: {known}); save one with "
+                                  f"`pmsync baseline save {name}`")
+            at = datetime.fromisoformat(match["run_started"])
+            return Baseline(name, at, _by_key(store.state_at("item", match["run_id"])),
+                            _by_key(store.state_at("release", match["run_id"])))
+        days = self.config.baseline_days
+        at = datetime.combine(self.today - timedelta(days=days), time(12), UTC)
+        run = store.latest_run(at)
+        if run is None:  # pmsync did not run back then: the trackers' history stands in
+            return Baseline(f"{days} days ago", at)
+        return Baseline(f"{days} days ago", at, _by_key(store.state_at("item", run[0])),
+                        _by_key(store.state_at("release", run[0])))
 
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
+
+
+def _by_key(records: list[Any]) -> dict[str, Any]:
+    return {r.key: r for r in records}

@@ -1,45 +1,219 @@
-"""Roadmap drift rules."""
+"""Roadmap drift: dates that slipped, scope that grew, epics late or gone quiet."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
-from pmsync.model import Finding
-from pmsync.portfolio import Portfolio
-from pmsync.rules import int_option, no_unknown_options
+from pmsync.model import Finding, WorkItem
+from pmsync.portfolio import Portfolio, end_of_day
+from pmsync.rules import BaseRule
 
 
-class EpicOverdue:
+def open_epics(portfolio: Portfolio) -> Iterator[WorkItem]:
+    return (i for i in portfolio.items.values() if i.kind == "epic" and i.is_open)
+
+
+class EpicOverdue(BaseRule):
     id = "epic-overdue"
-    severity = "warning"
     summary = "An epic's due date has passed and it is not done."
-
-    def validate_options(self, options: dict, where: str) -> None:
-        no_unknown_options(options, {"grace_days"}, where)
-        int_option(options, "grace_days", where)
+    options = {"grace_days": (0, 0, "days past due before it counts")}
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
-        grace = settings.options.get("grace_days", 0)
-        for epic in portfolio.items.values():
-            if epic.kind != "epic" or not epic.is_open or epic.due is None:
+        for epic in open_epics(portfolio):
+            if epic.due is None:
                 continue
-            late = portfolio.days_ago(epic.due)
-            if late <= grace:
+            if portfolio.days_ago(epic.due) <= self.opt(settings, "grace_days", epic.product_line):
                 continue
             # Only facts that change when the problem changes: a day count or a child's
             # progress in the text would edit the comment (and notify watchers) every night.
-            yield Finding(
-                rule=self.id,
-                severity=self.severity,
-                subject_key=epic.key,
-                product_line=epic.product_line,
+            yield self.finding(
+                subject_key=epic.key, product_line=epic.product_line,
                 message=f"Epic {epic.key} was due {epic.due.isoformat()} and is still {epic.status}.",
                 evidence=(("due", epic.due.isoformat()), ("status", epic.status)),
             )
 
 
+class DueDateSlipped(BaseRule):
+    id = "due-date-slipped"
+    summary = "An epic's due date is later than at the baseline by more than N days."
+    options = {"days": (7, 0, "days of slip tolerated")}
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        baseline = portfolio.baseline
+        if baseline is None:
+            return
+        for epic in open_epics(portfolio):
+            if epic.due is None or not portfolio.existed_at(epic, baseline.at):
+                continue
+            then = baseline.items.get(epic.key)
+            old = then.due if then is not None else _as_date(
+                portfolio.value_at(epic, "due", baseline.at, epic.due.isoformat()))
+            if old is None or (epic.due - old).days <= self.opt(settings, "days",
+                                                                epic.product_line):
+                continue
+            moves = [c for c in portfolio.changes.get(epic.key, ())
+                     if c.field == "due" and c.at > baseline.at]
+            when = moves[-1].at.date().isoformat() if moves else "between the runs"
+            yield self.finding(
+                subject_key=epic.key, product_line=epic.product_line,
+                message=(f"Epic {epic.key} is now due {epic.due.isoformat()}, "
+                         f"{(epic.due - old).days} days later than at the baseline "
+                         f"({old.isoformat()})."),
+                evidence=(("due at baseline", old.isoformat()), ("due now", epic.due.isoformat()),
+                          ("changed", when), ("baseline", baseline.name)),
+            )
+
+
+class ChildAfterEpicDue(BaseRule):
+    id = "child-after-epic-due"
+    summary = "A child's sprint end or due date falls after its epic's due date."
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        for epic in open_epics(portfolio):
+            if epic.due is None:
+                continue
+            deadline = end_of_day(epic.due)
+            for child in portfolio.children.get(epic.key, ()):
+                finish = portfolio.planned_finish(child) if child.is_open else None
+                if finish is None or finish <= deadline:
+                    continue
+                yield self.finding(
+                    subject_key=child.key, product_line=child.product_line,
+                    related_keys=(epic.key,),
+                    message=(f"{child.key} is scheduled to finish {finish.date().isoformat()}, "
+                             f"after its epic {epic.key} is due ({epic.due.isoformat()})."),
+                    evidence=(("child finishes", finish.date().isoformat()),
+                              ("epic due", epic.due.isoformat())),
+                )
+
+
+def _as_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _as_float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class ScopeGrowth(BaseRule):
+    id = "scope-growth"
+    summary = "An epic's scope grew by more than X % against the baseline."
+    options = {"percent": (20, 0, "percent of growth tolerated")}
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        baseline = portfolio.baseline
+        if baseline is None:
+            return
+        for epic in open_epics(portfolio):
+            if not portfolio.existed_at(epic, baseline.at):
+                continue
+            children = [c for c in portfolio.children.get(epic.key, ())
+                        if c.status_category != "cancelled"]
+            then = [c for c in children if portfolio.existed_at(c, baseline.at)]
+            estimated = any(c.estimate is not None for c in children)
+            unit = "points" if estimated else "items"
+            if estimated:
+                now_scope = sum(c.estimate or 0 for c in children)
+                old_scope = sum(_as_float(portfolio.value_at(
+                    c, "estimate", baseline.at, _str(c.estimate))) or 0 for c in then)
+            else:
+                now_scope, old_scope = len(children), len(then)
+            if old_scope <= 0:
+                continue
+            growth = 100 * (now_scope - old_scope) / old_scope
+            if growth <= self.opt(settings, "percent", epic.product_line):
+                continue
+            yield self.finding(
+                subject_key=epic.key, product_line=epic.product_line,
+                message=(f"Epic {epic.key} grew from {old_scope:g} to {now_scope:g} {unit} "
+                         f"since the baseline (+{growth:.0f} %)."),
+                evidence=(("scope at baseline", f"{old_scope:g} {unit}"),
+                          ("scope now", f"{now_scope:g} {unit}"),
+                          ("items added", str(len(children) - len(then))),
+                          ("baseline", baseline.name)),
+            )
+
+
+def _str(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+class ReleaseSlipped(BaseRule):
+    id = "release-slipped"
+    summary = "A release moved later than at the baseline, or passed unreleased with open items."
+    options = {"days": (0, 0, "days of slip tolerated")}
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        items_of: dict[str, list[WorkItem]] = {}
+        for item in portfolio.items.values():
+            for key in item.release_keys:
+                items_of.setdefault(key, []).append(item)
+        for release in portfolio.releases.values():
+            if release.released or release.release_date is None:
+                continue
+            members = items_of.get(release.key, [])
+            lines = Counter(i.product_line for i in members if i.product_line)
+            line = lines.most_common(1)[0][0] if lines else None
+            open_items = [i for i in members if i.is_open]
+            then = portfolio.baseline.releases.get(release.key) if portfolio.baseline else None
+            slip = ((release.release_date - then.release_date).days
+                    if then is not None and then.release_date else 0)
+            if slip > self.opt(settings, "days", line):
+                yield self.finding(
+                    subject_key=release.key, product_line=line,
+                    message=(f"Release {release.name} moved to {release.release_date.isoformat()}, "
+                             f"{slip} days later than at the baseline."),
+                    evidence=(("date at baseline", then.release_date.isoformat()),
+                              ("date now", release.release_date.isoformat())),
+                )
+            elif release.release_date < portfolio.today and open_items:
+                yield self.finding(
+                    subject_key=release.key, product_line=line,
+                    message=(f"Release {release.name} was due {release.release_date.isoformat()} "
+                             f"and is not released; {len(open_items)} of its items are open."),
+                    evidence=(("release date", release.release_date.isoformat()),
+                              ("open items", ", ".join(sorted(i.key for i in open_items)[:10]))),
+                )
+
+
+class StaleEpic(BaseRule):
+    id = "stale-epic"
+    summary = "An epic in progress with no update on it or its children for N days."
+    options = {"days": (14, 1, "days without activity")}
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        for epic in open_epics(portfolio):
+            if epic.status_category != "doing":
+                continue
+            stamps = [i.updated for i in [epic, *portfolio.children.get(epic.key, ())] if i.updated]
+            if not stamps:
+                continue
+            last = max(stamps)
+            quiet = (portfolio.now - last) // timedelta(days=1)
+            if quiet <= self.opt(settings, "days", epic.product_line):
+                continue
+            yield self.finding(
+                subject_key=epic.key, product_line=epic.product_line,
+                message=(f"Epic {epic.key} is in progress but nothing on it or its children "
+                         f"changed since {last.date().isoformat()}."),
+                evidence=(("last activity", last.date().isoformat()),),
+            )
+
+
 @hookimpl
 def register_rules(register):
-    register(EpicOverdue())
+    for rule in (EpicOverdue(), DueDateSlipped(), ChildAfterEpicDue(), ScopeGrowth(),
+                 ReleaseSlipped(), StaleEpic()):
+        register(rule)

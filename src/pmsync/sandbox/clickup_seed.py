@@ -30,6 +30,7 @@ STATUS = {
 def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
                  today: date | None = None) -> ClickUpWorkspace:
     rng = random.Random(seed * 31 + 1)
+    size = max(size, 40)  # enough stories for every planted case
     today = today or datetime.now(UTC).date()
     ws = site.clickup = ClickUpWorkspace()
     space = {"id": "90120001", "name": "Platform", "private": False, "multiple_assignees": True,
@@ -66,7 +67,8 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
     epics = []
     for number in range(n_epics):
         created = latest - timedelta(days=80, minutes=rng.randint(0, 5000))
-        epic = _task(ws, rng, f"Platform epic {number + 1}", backlog, created, latest, "in progress")
+        epic = _task(ws, rng, f"Platform epic {number + 1}", backlog, created, latest,
+                     "in progress", recent=True)
         epic["due_date"] = ms(datetime.combine(today + timedelta(days=70 + 7 * number), time(4), UTC))
         epic["start_date"] = ms(datetime.combine(today - timedelta(days=30), time(4), UTC))
         if number == 0:
@@ -74,22 +76,22 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
         else:
             epic["tags"].append(_tag("epic"))
         epics.append(epic)
+    # Healthy bulk, as on the Jira side: dealt round-robin, equal points.
     homes = sprints + areas + [backlog]
     for number in range(size - n_epics):
-        home = homes[number % len(homes)] if areas else rng.choice(sprints + [backlog])
+        home = homes[number % len(homes)]
         state = _state(home, today)
-        status = {"closed": "complete", "active": rng.choice(list(STATUS)),
-                  "future": "to do"}.get(state, "to do")
+        status = {"closed": "complete", "active": list(STATUS)[number % 3]}.get(state, "to do")
         created = latest - timedelta(days=60, minutes=rng.randint(0, 5000))
         story = _task(ws, rng, f"Platform story {number + 1}", home, created, latest, status)
         story["parent"] = story["top_level_parent"] = epics[number % len(epics)]["id"]
-        story["points"] = rng.choice([1, 2, 3, 5, 8])
-        if home is backlog and rng.random() < 0.2:  # also added to a sprint List (TIML)
-            story["locations"].append(ws.list_ref(sprints[3]["id"]))
+        story["points"] = 3
+    # One backlog story also sits in the active sprint List (TIML); it carries no points.
     stories = [t for t in ws.tasks.values() if t["parent"]]
-    if stories and not any(t["locations"] for t in stories):  # always one such story
-        story = next((t for t in stories if t["list"]["id"] == backlog["id"]), stories[-1])
-        story["locations"].append(ws.list_ref(sprints[3]["id"]))
+    timl = next((t for t in stories if t["list"]["id"] == backlog["id"]), None)
+    if timl is not None:
+        timl["locations"].append(ws.list_ref(sprints[3]["id"]))
+        timl["points"] = None
     _plant(site, ws, sprints)
     return ws
 
@@ -131,11 +133,15 @@ def _tag(name: str) -> dict[str, str]:
     return {"name": name, "tag_fg": "#800000", "tag_bg": "#800000", "creator": 183}
 
 
-def _task(ws, rng, name, home, created, latest, status) -> dict[str, Any]:
+def _task(ws, rng, name, home, created, latest, status, recent=False) -> dict[str, Any]:
     task_id = f"86{rng.getrandbits(28):07x}"
     while task_id in ws.tasks:
         task_id = f"86{rng.getrandbits(28):07x}"
-    updated = created + timedelta(minutes=rng.randint(60, int((latest - created).total_seconds() // 60)))
+    if recent:  # epics: touched within the last days, as living epics are
+        updated = latest - timedelta(minutes=rng.randint(0, 3000))
+    else:
+        updated = created + timedelta(
+            minutes=rng.randint(60, int((latest - created).total_seconds() // 60)))
     done = status == "complete"
     task = {
         "id": task_id, "custom_id": None, "custom_item_id": 0, "name": name,
@@ -178,7 +184,8 @@ def _plant(site: Site, ws: ClickUpWorkspace, sprints) -> None:
     # Cross-tracker: a ClickUp story in the active sprint waits on a Jira story that sits
     # in a future sprint. Control: another waits on a Jira story that is already done.
     sprint_field = site.field_ids["sprint"]
-    planted = {k for cases in site.planted.values() for s, rel in cases for k in (s, *rel)}
+    planted = {k.split(":", 1)[1] for cases in site.planted.values() for s, rel in cases
+               for k in (s, *rel)}
     unlinked = [k for k, i in site.issues.items() if k.startswith("WEB-") and k not in planted
                 and not i["fields"]["issuelinks"] and i["fields"]["parent"]]
     late = next(k for k in unlinked if (site.issues[k]["fields"][sprint_field] or [{}])[0]

@@ -2,8 +2,14 @@
 
 Three product lines (one Jira project and one scrum board each) with closed,
 active and future sprints, epics with due dates, stories with points, and
-cross-line "Blocks" links. A few problems are planted on purpose (see PLANTED)
-next to controls that must stay silent.
+cross-line "Blocks" links.
+
+The bulk is built to be healthy, so that a correct rules engine finds nothing
+in it: stories are dealt round-robin over the sprints with equal points (every
+sprint holds what the team has been delivering), epics are due well after
+their work and were touched recently. Then one case of every rule is planted,
+each on issues of its own next to a control that must stay silent;
+``site.planted`` records what a correct engine reports.
 """
 
 from __future__ import annotations
@@ -18,106 +24,196 @@ PROJECTS = [("PAY", "Payments"), ("MOB", "Mobile"), ("WEB", "Web")]
 TEAM_MANAGED = {"WEB"}  # the others are company-managed
 SPRINT_DAYS = 14
 CLOSED_SPRINTS, FUTURE_SPRINTS = 3, 2
-
+POINTS = 3.0  # every bulk story: equal points keep every sprint's load equal
 
 
 def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None = None) -> Site:
-    rng = random.Random(seed)
-    today = today or datetime.now(UTC).date()
-    # Sprints start at 09:00 UTC; the active one started four days ago.
-    active_start = datetime.combine(today - timedelta(days=4), time(9), UTC)
+    builder = _Builder(site, random.Random(seed), today or datetime.now(UTC).date())
     per_project = max(12, size // len(PROJECTS))
-    next_issue_id = 10001
     for number, (key, name) in enumerate(PROJECTS, start=1):
+        builder.project(number, key, name, per_project)
+    _plant(builder)
+    builder.space()
+    return site
+
+
+def epic_count(per_project: int) -> int:
+    return max(3, per_project // 8)
+
+
+class _Builder:
+    def __init__(self, site: Site, rng: random.Random, today: date):
+        self.site, self.rng, self.today = site, rng, today
+        # Sprints start at 09:00 UTC; the active one started four days ago.
+        self.active_start = datetime.combine(today - timedelta(days=4), time(9), UTC)
+        self.latest = datetime.combine(today - timedelta(days=2), time(12), UTC)
+        self.sprints: dict[str, list[dict[str, Any]]] = {}
+        self.versions: dict[str, list[dict[str, Any]]] = {}
+        self.numbers: dict[str, int] = {}
+        self.next_id = 10001
+
+    def day(self, offset: int, hour: int = 9) -> datetime:
+        return datetime.combine(self.today + timedelta(days=offset), time(hour), UTC)
+
+    # structure ------------------------------------------------------------------------
+    def project(self, number: int, key: str, name: str, per_project: int) -> None:
+        site = self.site
         project = {
             "self": f"{site.base_url}/rest/api/3/project/{10000 + number}",
-            "id": str(10000 + number),
-            "key": key,
-            "name": name,
-            "projectTypeKey": "software",
+            "id": str(10000 + number), "key": key, "name": name, "projectTypeKey": "software",
             "simplified": key in TEAM_MANAGED,
             "style": "next-gen" if key in TEAM_MANAGED else "classic",
         }
         site.projects[key] = project
-        board_id = number
-        site.boards[board_id] = {
-            "id": board_id,
-            "self": f"{site.base_url}/rest/agile/1.0/board/{board_id}",
-            "name": f"{key} board",
-            "type": "scrum",
-            "location": {
-                "projectId": int(project["id"]),
-                "displayName": f"{name} ({key})",
-                "projectName": name,
-                "projectKey": key,
-                "projectTypeKey": "software",
-                "name": f"{name} ({key})",
-            },
+        site.boards[number] = {
+            "id": number, "self": f"{site.base_url}/rest/agile/1.0/board/{number}",
+            "name": f"{key} board", "type": "scrum",
+            "location": {"projectId": int(project["id"]), "displayName": f"{name} ({key})",
+                         "projectName": name, "projectKey": key, "projectTypeKey": "software",
+                         "name": f"{name} ({key})"},
         }
-        sprints = _make_sprints(site, board_id, key, active_start)
-        versions = _make_versions(site, key, project["id"], today)
-        next_issue_id = _make_issues(
-            site, rng, project, sprints, versions, today, per_project, next_issue_id
-        )
-    _plant(site, today, per_project)
-    space_id = "65537"
-    site.spaces[space_id] = {
-        "id": space_id,
-        "key": "PM",
-        "name": "Product Management",
-        "type": "global",
-        "status": "current",
-        "authorId": site.account.account_id,
-        "createdAt": jira_time(datetime.combine(today - timedelta(days=400), time(9), UTC)),
-        "homepageId": "65538",
-        "_links": {"webui": "/spaces/PM"},
-    }
-    return site
+        self.sprints[key] = [self.sprint(number, key, index)
+                             for index in range(CLOSED_SPRINTS + 1 + FUTURE_SPRINTS)]
+        self.versions[key] = self.make_versions(key, project["id"])
+        self.bulk(key, per_project)
 
-
-def _make_sprints(site: Site, board_id: int, key: str, active_start: datetime) -> list[dict]:
-    sprints = []
-    first_start = active_start - timedelta(days=SPRINT_DAYS * CLOSED_SPRINTS)
-    for index in range(CLOSED_SPRINTS + 1 + FUTURE_SPRINTS):
-        start = first_start + timedelta(days=SPRINT_DAYS * index)
+    def sprint(self, board_id: int, key: str, index: int) -> dict[str, Any]:
+        start = self.active_start + timedelta(days=SPRINT_DAYS * (index - CLOSED_SPRINTS))
         end = start + timedelta(days=SPRINT_DAYS)
-        state = "closed" if index < CLOSED_SPRINTS else "active" if index == CLOSED_SPRINTS else "future"
-        sprint_id = len(site.sprints) + 1
+        state = ("closed" if index < CLOSED_SPRINTS else
+                 "active" if index == CLOSED_SPRINTS else "future")
+        sprint_id = len(self.site.sprints) + 1
         sprint = {
-            "id": sprint_id,
-            "self": f"{site.base_url}/rest/agile/1.0/sprint/{sprint_id}",
-            "state": state,
-            "name": f"{key} Sprint {index + 1}",
-            "startDate": jira_time(start),
-            "endDate": jira_time(end),
-            "originBoardId": board_id,
+            "id": sprint_id, "self": f"{self.site.base_url}/rest/agile/1.0/sprint/{sprint_id}",
+            "state": state, "name": f"{key} Sprint {index + 1}", "startDate": jira_time(start),
+            "endDate": jira_time(end), "originBoardId": board_id,
             "goal": f"Sprint {index + 1} goal for {key}",
             "createdDate": jira_time(start - timedelta(days=3)),
         }
         if state == "closed":
             sprint["completeDate"] = jira_time(end)
-        site.sprints[sprint_id] = sprint
-        sprints.append(sprint)
-    return sprints
+        self.site.sprints[sprint_id] = sprint
+        return sprint
 
+    def make_versions(self, key: str, project_id: str) -> list[dict[str, Any]]:
+        versions = []
+        for offset, (suffix, released, days) in enumerate([("1.0", True, -20), ("1.1", False, 45)]):
+            version_id = str(10100 + len(self.versions) * 10 + offset)
+            versions.append(self.version(key, version_id, f"{key} {suffix}", released, days,
+                                         project_id))
+        self.site.versions[key] = versions
+        return versions
 
-def _make_versions(site: Site, key: str, project_id: str, today: date) -> list[dict]:
-    versions = []
-    for offset, (suffix, released) in enumerate([("1.0", True), ("1.1", False)]):
-        version_id = str(10100 + len(site.versions) * 10 + offset)
-        versions.append(
-            {
-                "self": f"{site.base_url}/rest/api/3/version/{version_id}",
-                "id": version_id,
-                "name": f"{key} {suffix}",
-                "archived": False,
-                "released": released,
-                "releaseDate": (today + timedelta(days=-20 if released else 45)).isoformat(),
-                "projectId": int(project_id),
-            }
-        )
-    site.versions[key] = versions
-    return versions
+    def version(self, key, version_id, name, released, days, project_id) -> dict[str, Any]:
+        return {"self": f"{self.site.base_url}/rest/api/3/version/{version_id}", "id": version_id,
+                "name": name, "archived": False, "released": released,
+                "releaseDate": (self.today + timedelta(days=days)).isoformat(),
+                "projectId": int(project_id)}
+
+    def space(self) -> None:
+        self.site.spaces["65537"] = {
+            "id": "65537", "key": "PM", "name": "Product Management", "type": "global",
+            "status": "current", "authorId": self.site.account.account_id,
+            "createdAt": jira_time(self.day(-400)), "homepageId": "65538",
+            "_links": {"webui": "/spaces/PM"},
+        }
+
+    def sprint_points(self, sprint: dict[str, Any]) -> float:
+        ids = self.site.field_ids
+        total = 0.0
+        for issue in self.site.issues.values():
+            fields = issue["fields"]
+            if (fields[ids["sprint"]] or [{}])[-1].get("id") == sprint["id"]:
+                total += fields[ids["story_points"]] or fields[ids["story_point_estimate"]] or 0
+        return total
+
+    # issues ---------------------------------------------------------------------------
+    def bulk(self, key: str, count: int) -> None:
+        """Healthy work: stories dealt round-robin over closed, active, future sprints and
+        the backlog, equal points, epics due long after and touched recently."""
+        sprints = self.sprints[key]
+        slots: list[dict | None] = [*sprints, None]
+        n_epics = epic_count(count)
+        epics = [self.issue(key, "Epic", f"{self.site.projects[key]['name']} epic {n + 1}: "
+                                         f"{self.rng.choice(EPIC_TOPICS)}",
+                            due=60 + 10 * n, start=-40, status="In Progress")
+                 for n in range(n_epics)]
+        for number in range(count - n_epics):
+            sprint = slots[number % len(slots)]
+            state = sprint["state"] if sprint else "backlog"
+            status = {"closed": "Done", "active": ("Done", "In Progress", "To Do")[number % 3]
+                      }.get(state, "To Do")
+            self.issue(key, "Story",
+                       f"{self.rng.choice(STORY_VERBS)} {self.rng.choice(STORY_OBJECTS)}",
+                       parent=epics[number % n_epics], sprint=sprint, points=POINTS,
+                       status=status)
+
+    def issue(self, project: str, kind: str, summary: str, *, parent: dict | None = None,
+              sprint: dict | None = None, points: float | None = None, status: str = "To Do",
+              due: int | None = None, start: int | None = None, created: datetime | None = None,
+              updated: datetime | None = None, added: datetime | None = None,
+              resolution: str | None = None, version: dict | None = None) -> dict[str, Any]:
+        """One issue in the Cloud shape, with the changelog its history implies."""
+        site, ids = self.site, self.site.field_ids
+        self.numbers[project] = self.numbers.get(project, 0) + 1
+        key = f"{project}-{self.numbers[project]}"
+        issue_id = self.next_id
+        self.next_id += 1
+        created = created or self.latest - timedelta(days=60, minutes=self.rng.randint(0, 9000))
+        updated = updated or self.latest - timedelta(minutes=self.rng.randint(0, 6000))
+        team_managed = site.projects[project]["simplified"]
+        fields: dict[str, Any] = {
+            "summary": summary, "issuetype": site.issuetype_field(kind),
+            "project": site.projects[project], "created": jira_time(created),
+            "updated": jira_time(updated), "labels": [], "components": [], "issuelinks": [],
+            "fixVersions": [], "assignee": site.user_ref() if self.rng.random() < 0.5 else None,
+            "resolution": None, "resolutiondate": None,
+            "duedate": (self.today + timedelta(days=due)).isoformat() if due is not None else None,
+            "parent": site.issue_ref(parent) if parent else None,
+            "priority": {"self": f"{site.base_url}/rest/api/3/priority/3", "id": "3",
+                         "name": "Medium"},
+            ids["sprint"]: None, ids["story_points"]: None, ids["story_point_estimate"]: None,
+            ids["start_date"]: ((self.today + timedelta(days=start)).isoformat()
+                                if start is not None else None),
+            "status": site.status_field(status),
+        }
+        fields[ids["story_point_estimate"] if team_managed else ids["story_points"]] = points
+        history: list[tuple[datetime, str, Any, Any]] = []
+        done_at = None
+        if sprint is not None:
+            ref = [_sprint_ref(sprint)]
+            fields[ids["sprint"]] = ref
+            sprint_start = _parse(sprint["startDate"])
+            joined = added or max(min(sprint_start - timedelta(days=2), self.latest),
+                                  created + timedelta(hours=1))
+            history.append((joined, ids["sprint"], None, ref))
+            if status == "Done":
+                end = min(_parse(sprint["endDate"]), self.latest)
+                done_at = max(joined + timedelta(hours=1),
+                              min(sprint_start + timedelta(days=2 + issue_id % 10), end))
+                history.append((done_at, "status", site.status_field("To Do"),
+                                site.status_field("Done")))
+        if status == "Done" or resolution:
+            done_at = done_at or min(updated, self.latest)
+            fields["resolution"] = {"id": "10000", "name": resolution or "Done", "description": ""}
+            fields["resolutiondate"] = jira_time(done_at)
+        stamps = [updated] + [when for when, *_ in history]
+        fields["updated"] = jira_time(max(stamps))
+        if version is not None:
+            fields["fixVersions"] = [version]
+        elif kind != "Epic":
+            versions = self.versions.get(project) or []
+            if versions:
+                fields["fixVersions"] = [versions[0] if status == "Done" else versions[1]]
+        site.issues[key] = {
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
+                      "versionedRepresentations",
+            "id": str(issue_id), "self": f"{site.base_url}/rest/api/3/issue/{issue_id}",
+            "key": key, "fields": fields,
+        }
+        for when, name, before, after in sorted(history, key=lambda h: h[0]):
+            site.add_history(key, jira_time(when), [site.change_item(name, before, after)])
+        return site.issues[key]
 
 
 def _sprint_ref(sprint: dict[str, Any]) -> dict[str, Any]:
@@ -129,179 +225,164 @@ def _sprint_ref(sprint: dict[str, Any]) -> dict[str, Any]:
     return ref
 
 
-def _make_issues(site, rng, project, sprints, versions, today, count, issue_id) -> int:
-    key = project["key"]
-    ids = site.field_ids
-    # Team-managed projects use "Story point estimate"; company-managed "Story Points".
-    points_field = ids["story_point_estimate"] if project["simplified"] else ids["story_points"]
-    n_epics = epic_count(count)
-    epics: list[str] = []
-    created_floor = datetime.combine(today - timedelta(days=90), time(8), UTC)
-    latest_update = datetime.combine(today - timedelta(days=2), time(12), UTC)
-    for number in range(1, count + 1):
-        is_epic = number <= n_epics
-        created = created_floor + timedelta(hours=rng.randint(0, 24 * 30))
-        # Every seeded change is at least two days old, spread to the minute, so an
-        # incremental sync right after seeding picks up only what tests change.
-        latest = latest_update - timedelta(minutes=rng.randint(0, 3000))
-        span = int((latest - created).total_seconds() // 60)
-        updated = created + timedelta(minutes=rng.randint(60, span))
-        fields: dict[str, Any] = {
-            "summary": "",
-            "issuetype": site.issuetype_field("Epic" if is_epic else "Story"),
-            "project": project,
-            "created": jira_time(created),
-            "updated": jira_time(updated),
-            "labels": [],
-            "components": [],
-            "issuelinks": [],
-            "fixVersions": [],
-            "assignee": site.user_ref() if rng.random() < 0.5 else None,
-            "resolution": None,
-            "resolutiondate": None,
-            "duedate": None,
-            "parent": None,
-            "priority": {"self": f"{site.base_url}/rest/api/3/priority/3", "id": "3", "name": "Medium"},
-            ids["sprint"]: None,
-            ids["story_points"]: None,
-            ids["story_point_estimate"]: None,
-            ids["start_date"]: None,
-        }
-        history: list[tuple[datetime, str, Any, Any]] = []  # (when, field, old, new)
-        if is_epic:
-            fields["summary"] = f"{project['name']} epic {number}: {rng.choice(EPIC_TOPICS)}"
-            fields["duedate"] = (today + timedelta(days=60 + 10 * number)).isoformat()
-            fields[ids["start_date"]] = (today - timedelta(days=40)).isoformat()
-            status = "In Progress"
-        else:
-            epic_key = epics[(number - n_epics) % len(epics)]
-            fields["parent"] = site.issue_ref(site.issues[epic_key])
-            fields["summary"] = f"{rng.choice(STORY_VERBS)} {rng.choice(STORY_OBJECTS)}"
-            fields[points_field] = float(rng.choice([1, 2, 3, 5, 8]))
-            slot = rng.random()
-            if slot < 0.45:
-                sprint, status = rng.choice(sprints[:CLOSED_SPRINTS]), "Done"
-            elif slot < 0.75:
-                sprint, status = sprints[CLOSED_SPRINTS], rng.choice(["To Do", "In Progress", "Done"])
-            elif slot < 0.9:
-                sprint, status = rng.choice(sprints[CLOSED_SPRINTS + 1 :]), "To Do"
-            else:
-                sprint, status = None, "To Do"
-            done_at = None
-            if sprint is not None:
-                ref = [_sprint_ref(sprint)]
-                fields[ids["sprint"]] = ref
-                start = parse_jira_time(sprint["startDate"])
-                end = parse_jira_time(sprint["endDate"])
-                added = _clamp(start - timedelta(days=2), created + timedelta(hours=1), latest)
-                if sprint["state"] == "active" and rng.random() < 0.15:
-                    added = start + timedelta(days=1)  # scope added after the sprint started
-                history.append((added, ids["sprint"], None, ref))
-                if status == "Done":
-                    done_at = _clamp(start + timedelta(days=rng.randint(1, 12)),
-                                     added + timedelta(hours=1), min(end, latest))
-                    history.append((done_at, "status", site.status_field("To Do"),
-                                    site.status_field("Done")))
-                updated = max(updated, added, done_at or added)
-                fields["updated"] = jira_time(updated)
-            fields["fixVersions"] = [versions[0] if status == "Done" else versions[1]]
-        fields["status"] = site.status_field(status)
-        if status == "Done":
-            fields["resolution"] = {"id": "10000", "name": "Done", "description": ""}
-            fields["resolutiondate"] = jira_time(done_at) if done_at else fields["updated"]
-        issue_key = f"{key}-{number}"
-        site.issues[issue_key] = {
-            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-            "id": str(issue_id),
-            "self": f"{site.base_url}/rest/api/3/issue/{issue_id}",
-            "key": issue_key,
-            "fields": fields,
-        }
-        for when, name, before, after in sorted(history, key=lambda h: h[0]):
-            site.add_history(issue_key, jira_time(when), [site.change_item(name, before, after)])
-        if is_epic:
-            epics.append(issue_key)
-        issue_id += 1
-    return issue_id
-
-
-def _clamp(value: datetime, low: datetime, high: datetime) -> datetime:
-    return max(low, min(value, high))
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 def parse_jira_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def epic_count(per_project: int) -> int:
-    return max(3, per_project // 8)
+def _plant(b: _Builder) -> None:
+    """One case of every rule, each next to a control that must stay silent."""
+    site = b.site
+    sprints = b.sprints
+    active = {k: s[CLOSED_SPRINTS] for k, s in sprints.items()}
+    future = {k: s[CLOSED_SPRINTS + 1:] for k, s in sprints.items()}
+    closed = {k: s[:CLOSED_SPRINTS] for k, s in sprints.items()}
+    epic = {k: site.issues[f"{k}-1"] for k in sprints}  # a healthy epic per line to hang on
+    planted: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
 
+    def plant(rule: str, subject: dict, *related: dict) -> None:
+        planted.setdefault(rule, []).append((subject["key"], tuple(r["key"] for r in related)))
 
-def _plant(site: Site, today: date, per_project: int) -> None:
-    """Plant one problem per rule, and controls that look close but are fine.
+    def story(project: str, summary: str, **kw) -> dict:
+        kw.setdefault("parent", epic[project])
+        return b.issue(project, "Story", summary, **kw)
 
-    ``site.planted`` records, by rule id, the subject and related keys a correct
-    rules engine reports; tests assert pmsync finds exactly these.
-    """
-    ids = site.field_ids
-    first_story = epic_count(per_project) + 1
+    # epic-overdue: an epic due ten days ago, still in progress; control: one that is done.
+    late_epic = b.issue("PAY", "Epic", "Legacy card vault shutdown", due=-10, status="In Progress")
+    story("PAY", "Export the last vault records", parent=late_epic, sprint=closed["PAY"][-1],
+          status="Done")
+    b.issue("PAY", "Epic", "Retired payment provider", due=-10, status="Done")
+    plant("epic-overdue", late_epic)
 
-    def story(project: str, offset: int) -> str:
-        return f"{project}-{first_story + offset}"
+    # due-date-slipped: moved 30 days later five days ago; control: moved by three days.
+    slipped = b.issue("MOB", "Epic", "Offline mode v2", due=90, status="In Progress")
+    moved = b.issue("MOB", "Epic", "Tablet layout", due=93, status="In Progress")
+    for issue, old in ((slipped, 60), (moved, 90)):
+        site.add_history(issue["key"], jira_time(b.day(-5)), [site.change_item(
+            "duedate", (b.today + timedelta(days=old)).isoformat(), issue["fields"]["duedate"])])
+    plant("due-date-slipped", slipped)
 
-    by_board = {}
-    for sprint in site.sprints.values():
-        by_board.setdefault(sprint["originBoardId"], []).append(sprint)
-    active = {b: next(s for s in ss if s["state"] == "active") for b, ss in by_board.items()}
-    future = {b: [s for s in ss if s["state"] == "future"] for b, ss in by_board.items()}
-    closed = {b: [s for s in ss if s["state"] == "closed"] for b, ss in by_board.items()}
+    # child-after-epic-due: a child in the next-but-one sprint, after its epic's due date;
+    # control: a sibling in the active sprint.
+    near = b.issue("WEB", "Epic", "Holiday landing pages", due=30, status="In Progress")
+    late_child = story("WEB", "Holiday banner A/B test", parent=near, sprint=future["WEB"][1])
+    story("WEB", "Holiday landing page copy", parent=near, sprint=active["WEB"])
+    plant("child-after-epic-due", late_child, near)
 
-    def place(key: str, sprint: dict | None, status: str) -> None:
-        fields = site.issues[key]["fields"]
-        fields[ids["sprint"]] = [_sprint_ref(sprint)] if sprint else None
-        fields["status"] = site.status_field(status)
-        done = status == "Done"
-        fields["resolution"] = {"id": "10000", "name": "Done", "description": ""} if done else None
-        fields["resolutiondate"] = fields["updated"] if done else None
+    # scope-growth: three stories at the baseline, five now; control: an epic that did not grow.
+    grown = b.issue("PAY", "Epic", "Refunds self-service", due=120, status="In Progress")
+    steady = b.issue("PAY", "Epic", "Invoice templates", due=120, status="In Progress")
+    for n in range(5):
+        created = b.day(-40) if n < 3 else b.day(-3)
+        story("PAY", f"Refund flow step {n + 1}", parent=grown, points=2.0, created=created,
+              updated=created + timedelta(hours=2))
+        story("PAY", f"Invoice template {n + 1}", parent=steady, points=2.0, created=b.day(-40),
+              updated=b.day(-40) + timedelta(hours=2))
+    plant("scope-growth", grown)
 
-    # epic-overdue: PAY-1 was due ten days ago and is still in progress.
-    site.issues["PAY-1"]["fields"]["duedate"] = (today - timedelta(days=10)).isoformat()
-    # Control: PAY-2 was due ten days ago too, but is done.
-    site.issues["PAY-2"]["fields"]["duedate"] = (today - timedelta(days=10)).isoformat()
-    place("PAY-2", None, "Done")
+    # forecast-after-due: about five weeks of MOB's pace left, due in two weeks;
+    # control: half a week's work, due in six weeks.
+    weekly = max(1.0, b.sprint_points(closed["MOB"][-1]) / 2)
+    rushed = b.issue("MOB", "Epic", "App store relaunch", due=14, status="In Progress")
+    relaxed = b.issue("MOB", "Epic", "Settings cleanup", due=42, status="In Progress")
+    for n in range(10):
+        story("MOB", f"Relaunch task {n + 1}", parent=rushed, points=round(weekly / 2),
+              created=b.day(-40))
+    story("MOB", "Tidy the settings screen", parent=relaxed, points=round(weekly / 2),
+          created=b.day(-40))
+    plant("forecast-after-due", rushed)
 
-    # blocker-scheduled-late, across lines: a MOB story in the next-but-one MOB
-    # sprint blocks a PAY story in PAY's active sprint.
-    late_blocker, late_blocked = story("MOB", 0), story("PAY", 0)
-    place(late_blocked, active[1], "In Progress")
-    place(late_blocker, future[2][1], "To Do")
-    site.add_link(late_blocker, late_blocked)
-    # Control: the blocker is done already (closed WEB sprint -> future MOB sprint).
-    place(story("WEB", 1), closed[3][-1], "Done")
-    place(story("MOB", 1), future[2][0], "To Do")
-    site.add_link(story("WEB", 1), story("MOB", 1))
-    # Boundary control: the blocker's sprint ends exactly when the blocked one starts.
-    place(story("PAY", 2), active[1], "In Progress")
-    place(story("WEB", 2), future[3][0], "To Do")
-    site.add_link(story("PAY", 2), story("WEB", 2))
-    # Not a blocking link type: ignored by the dependency rules.
-    place(story("MOB", 3), future[2][1], "To Do")
-    place(story("WEB", 3), active[3], "To Do")
-    site.add_link(story("MOB", 3), story("WEB", 3), "Relates")
+    # release-slipped: a release past its date, unreleased, with an open item;
+    # control: the released PAY 1.0 (all done) and the future X 1.1 releases.
+    overdue_release = b.version("MOB", "10190", "MOB 0.9 hotfix", False, -7,
+                                site.projects["MOB"]["id"])
+    site.versions["MOB"].append(overdue_release)
+    story("MOB", "Hotfix crash on login", version=overdue_release)
+    planted.setdefault("release-slipped", []).append(("version:10190", ()))
 
-    # A long history (more than search embeds) on one epic: flips between statuses.
-    flips_from = datetime.combine(today - timedelta(days=30), time(10), UTC)
+    # stale-epic: in progress, nothing touched for a month; control: the bulk epics.
+    stale = b.issue("WEB", "Epic", "Legacy CMS migration", due=100, status="In Progress",
+                    updated=b.day(-30))
+    story("WEB", "Inventory the CMS pages", parent=stale, status="Done", created=b.day(-50),
+          updated=b.day(-40))
+    plant("stale-epic", stale)
+
+    # blocker-scheduled-late, across lines: a MOB story in the next-but-one sprint blocks
+    # a PAY story in PAY's active sprint. Controls: a done blocker; a blocker whose sprint
+    # ends exactly when the blocked one starts; a "Relates" link.
+    blocked = story("PAY", "Charge saved cards in the app", sprint=active["PAY"],
+                    status="In Progress")
+    blocker = story("MOB", "Saved-cards screen", sprint=future["MOB"][1])
+    site.add_link(blocker["key"], blocked["key"])
+    plant("blocker-scheduled-late", blocked, blocker)
+    done_blocker = story("WEB", "Publish the card API docs", sprint=closed["WEB"][-1],
+                         status="Done")
+    site.add_link(done_blocker["key"], story("MOB", "Link card docs in the app",
+                                             sprint=future["MOB"][0])["key"])
+    on_time = story("PAY", "Card tokens endpoint", sprint=active["PAY"], status="In Progress")
+    site.add_link(on_time["key"], story("WEB", "Tokens in the web checkout",
+                                        sprint=future["WEB"][0])["key"])
+    site.add_link(story("MOB", "Card art", sprint=future["MOB"][1])["key"],
+                  story("WEB", "Card art on the web", sprint=active["WEB"])["key"], "Relates")
+
+    # blocker-unscheduled: the blocker has no sprint and no date; control: both unscheduled.
+    waiting = story("WEB", "Push consent banner", sprint=active["WEB"])
+    unplanned = story("MOB", "Consent SDK upgrade")
+    site.add_link(unplanned["key"], waiting["key"])
+    plant("blocker-unscheduled", waiting, unplanned)
+    site.add_link(story("MOB", "Consent analytics")["key"], story("WEB", "Consent report")["key"])
+
+    # blocker-cancelled: the blocker is Won't Do; control: the blocked item is done already.
+    hoping = story("PAY", "Apple Pay in checkout", sprint=future["PAY"][0])
+    cancelled = story("MOB", "Apple Pay SDK spike", status="Done", resolution="Won't Do")
+    site.add_link(cancelled["key"], hoping["key"])
+    plant("blocker-cancelled", hoping, cancelled)
+    site.add_link(story("MOB", "Google Pay spike", status="Done", resolution="Won't Do")["key"],
+                  story("PAY", "Google Pay research", status="Done")["key"])
+
+    # dependency-cycle across the three lines (unscheduled, so no other rule speaks);
+    # control: a chain that does not close.
+    ring = [story("PAY", "Shared auth token format"), story("MOB", "Token refresh in app"),
+            story("WEB", "Token refresh on web")]
+    for first, second in zip(ring, ring[1:] + ring[:1], strict=True):
+        site.add_link(first["key"], second["key"])
+    ring_keys = sorted(f"jira:{r['key']}" for r in ring)
+    planted.setdefault("dependency-cycle", []).append(
+        (ring_keys[0].split(":", 1)[1], tuple(k.split(":", 1)[1] for k in ring_keys[1:])))
+    chain = [story("PAY", "Chain A"), story("MOB", "Chain B"), story("WEB", "Chain C")]
+    site.add_link(chain[0]["key"], chain[1]["key"])
+    site.add_link(chain[1]["key"], chain[2]["key"])
+
+    # sprint-overcommitted: WEB's last future sprint holds twice what the team delivers.
+    extra = max(4.0, b.sprint_points(closed["WEB"][-1]))  # a whole sprint's worth more
+    for n in range(4):
+        b.issue("WEB", "Task", f"Extra WEB chore {n + 1}", sprint=future["WEB"][1],
+                points=extra / 4)
+    planted.setdefault("sprint-overcommitted", []).append(
+        (f"sprint:{future['WEB'][1]['id']}", ()))
+
+    # sprint-scope-added: a story worth 15 % of the sprint joined a day after it started
+    # (above the 10 % threshold, below the 20 % that would make the sprint overcommitted).
+    at_start = b.sprint_points(active["PAY"])
+    added = story("PAY", "Urgent fraud rule tweak", sprint=active["PAY"], parent=None,
+                  points=max(1.0, round(at_start * 0.15)),
+                  added=b.active_start + timedelta(days=1), created=b.active_start)
+    planted.setdefault("sprint-scope-added", []).append(
+        (f"sprint:{active['PAY']['id']}", (added["key"],)))
+
+    # A long history (more than search embeds) on a healthy epic: status flips.
+    flips_from = b.day(-30, 10)
     for flip in range(45):
         before, after = ("To Do", "In Progress") if flip % 2 == 0 else ("In Progress", "To Do")
         site.add_history("MOB-2", jira_time(flips_from + timedelta(hours=flip)), [
             site.change_item("status", site.status_field(before), site.status_field(after))])
     site.issues["MOB-2"]["fields"]["status"] = site.status_field("In Progress")
-    site.issues["MOB-2"]["fields"]["updated"] = jira_time(flips_from + timedelta(hours=45))
 
-    site.planted = {
-        "epic-overdue": [("PAY-1", ())],
-        "blocker-scheduled-late": [(late_blocked, (late_blocker,))],
-    }
+    site.planted = {rule: [(f"jira:{s}", tuple(f"jira:{r}" for r in rel)) for s, rel in cases]
+                    for rule, cases in planted.items()}
 
 
 EPIC_TOPICS = [

@@ -1,0 +1,125 @@
+"""Monte Carlo forecasts: will an epic's remaining scope be done by its due date?
+
+A product line's throughput is sampled per week (points done, or items where
+the line does not estimate) over a recent window. Rather than simulate each
+epic, we simulate the line once: many trials of cumulative weekly throughput.
+For a week w, the p-th percentile forecast can deliver R if at least p % of the
+trials reached R by w; since every trial only grows, "first such week" is a
+bisection over the per-week quantiles. Seeded per line, so runs repeat.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pmsync.config import RuleSettings
+from pmsync.hookspecs import hookimpl
+from pmsync.model import Finding, WorkItem
+from pmsync.portfolio import Portfolio
+from pmsync.rules import BaseRule
+
+HORIZON_WEEKS = 156
+
+
+def weekly_throughput(portfolio: Portfolio, items: list[WorkItem], weeks: int,
+                      by_points: bool) -> list[float]:
+    """Done per week for the last ``weeks`` whole weeks before today."""
+    samples = [0.0] * weeks
+    now = portfolio.now
+    for item in items:
+        if item.status_category != "done" or item.done_at is None or item.kind == "epic":
+            continue
+        age = (now - item.done_at).days // 7
+        if 0 <= age < weeks:
+            samples[age] += (item.estimate or 0) if by_points else 1
+    return samples
+
+
+def percentile_curves(samples: list[float], percentiles: tuple[float, ...], trials: int,
+                      seed: int) -> dict[float, list[float]]:
+    """For each percentile p: per week, the amount p % of trials have delivered by then."""
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(trials):
+        total, path = 0.0, []
+        for _ in range(HORIZON_WEEKS):
+            total += rng.choice(samples)
+            path.append(total)
+        paths.append(path)
+    curves: dict[float, list[float]] = {p: [] for p in percentiles}
+    for week in range(HORIZON_WEEKS):
+        column = sorted(path[week] for path in paths)
+        for p in percentiles:
+            # p % of trials delivered at least this much: the (100 - p)th percentile.
+            index = min(int((100 - p) / 100 * trials), trials - 1)
+            curves[p].append(column[index])
+    return curves
+
+
+def weeks_needed(curve: list[float], remaining: float) -> int | None:
+    index = bisect.bisect_left(curve, remaining)
+    return index + 1 if index < len(curve) else None
+
+
+class ForecastAfterDue(BaseRule):
+    id = "forecast-after-due"
+    summary = "The Monte Carlo forecast of an epic's remaining scope lands after its due date."
+    options = {
+        "percentile": (85, 1, "the forecast's confidence, in percent"),
+        "weeks": (8, 1, "weeks of throughput history to sample"),
+        "trials": (1000, 100, "simulated futures"),
+        "seed": (7, 0, "the random seed (forecasts repeat)"),
+    }
+
+    def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
+        by_line: dict[str | None, list[WorkItem]] = defaultdict(list)
+        for item in portfolio.items.values():
+            by_line[item.product_line].append(item)
+        for line, items in sorted(by_line.items(), key=lambda kv: str(kv[0])):
+            epics = [i for i in items if i.kind == "epic" and i.is_open and i.due]
+            if not epics:
+                continue
+            by_points = any(i.estimate for i in items if i.kind != "epic")
+            weeks = int(self.opt(settings, "weeks", line))
+            samples = weekly_throughput(portfolio, items, weeks, by_points)
+            if not any(samples):
+                continue  # no throughput to forecast from
+            p = float(self.opt(settings, "percentile", line))
+            seed = int(hashlib.sha256(f"{self.opt(settings, 'seed', line)}:{line}".encode())
+                       .hexdigest()[:8], 16)
+            curves = percentile_curves(samples, (50.0, p), int(self.opt(settings, "trials", line)),
+                                       seed)
+            unit = "points" if by_points else "items"
+            for epic in epics:
+                yield from self._forecast(portfolio, epic, curves, p, by_points, weeks, unit)
+
+    def _forecast(self, portfolio, epic, curves, p, by_points, weeks, unit):
+        open_children = [c for c in portfolio.children.get(epic.key, ()) if c.is_open]
+        remaining = sum((c.estimate or 0) if by_points else 1 for c in open_children)
+        if remaining <= 0:
+            return
+        need = weeks_needed(curves[p], remaining)
+        landing = (portfolio.today + timedelta(weeks=need)) if need else None
+        if landing is not None and landing <= epic.due:
+            return
+        median = weeks_needed(curves[50.0], remaining)
+        p50 = (portfolio.today + timedelta(weeks=median)).isoformat() if median else "beyond 3 years"
+        p_text = landing.isoformat() if landing else "beyond 3 years"
+        yield self.finding(
+            subject_key=epic.key, product_line=epic.product_line,
+            message=(f"Epic {epic.key} is due {epic.due.isoformat()} but at its line's recent "
+                     f"pace its remaining {remaining:g} {unit} finish by {p_text} "
+                     f"({p:g} % confidence)."),
+            evidence=(("remaining", f"{remaining:g} {unit}"), ("p50", p50), (f"p{p:g}", p_text),
+                      ("throughput window", f"last {weeks} weeks"), ("due", epic.due.isoformat())),
+        )
+
+
+@hookimpl
+def register_rules(register):
+    register(ForecastAfterDue())
