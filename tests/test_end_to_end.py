@@ -3,46 +3,57 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 
 from pmsync.model import fingerprint
 from pmsync.store import Store
+from pmsync_jira.adf import find_marker
 
 
 def comment_posts(sandbox) -> Counter:
+    """(issue, fingerprint) → how many comments were posted for it."""
     posts = sandbox.site.writes_to("POST", "/comment")
-    return Counter(w["path"].split("/")[5] for w in posts)
+    return Counter((w["path"].split("/")[5], find_marker(w["body"]["body"])) for w in posts)
+
+
+def jira_planted(site) -> set[str]:
+    return {fingerprint(rule, subject, related) for rule, cases in site.planted.items()
+            for subject, related in cases if subject.startswith("jira:")}
 
 
 def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
     code, out, err = pmsync("run")
     assert code == 0, err
-    assert "findings  2" in out
-
-    # One comment per finding, on the epic the finding concerns.
     site = sandbox.site
+    created = int(re.search(r"alerts +(\d+) created", out).group(1))
+
+    # One comment per finding and epic: never two for the same problem on one issue.
+    posts = comment_posts(sandbox)
+    assert sum(posts.values()) == created > 0 and set(posts.values()) == {1}
+    # A conflict across product lines is told on the epics of both sides.
     blocked, (blocker,) = site.planted["blocker-scheduled-late"][0]
-    blocked_epic = site.issues[blocked]["fields"]["parent"]["key"]
-    blocker_epic = site.issues[blocker]["fields"]["parent"]["key"]
-    # The blocker sits in another product line: its epic hears of the conflict too.
-    expected = Counter({"PAY-1": 1, blocked_epic: 1, blocker_epic: 1})
-    assert comment_posts(sandbox) == expected
+    blocked_epic = site.issues[blocked.split(":")[1]]["fields"]["parent"]["key"]
+    blocker_epic = site.issues[blocker.split(":")[1]]["fields"]["parent"]["key"]
+    late = fingerprint("blocker-scheduled-late", blocked, (blocker,))
+    assert posts[(blocked_epic, late)] == posts[(blocker_epic, late)] == 1
     assert len(site.pages) == 3 and all(p["version"]["number"] == 1 for p in site.pages.values())
 
-    # Between runs a person finishes a story in PAY's active sprint.
+    # Between runs a person finishes a story in PAY's active sprint, under a quiet epic.
     sprint_field = site.field_ids["sprint"]
-    planted = {k for cases in site.planted.values() for s, rel in cases for k in (s, *rel)}
+    commented = {issue for issue, _ in posts}
+    planted = {k.split(":")[1] for cases in site.planted.values() for s, rel in cases
+               for k in (s, *rel)}
     story = next(k for k, i in site.issues.items() if k.startswith("PAY-") and k not in planted
-                 and i["fields"]["parent"]
-                 and i["fields"]["parent"]["key"] not in ("PAY-1", blocked_epic)
+                 and i["fields"]["parent"] and i["fields"]["parent"]["key"] not in commented
                  and (i["fields"][sprint_field] or [{}])[0].get("state") == "active"
                  and i["fields"]["status"]["name"] != "Done")
     site.touch(story, status=site.status_field("Done"))
 
     code, out, err = pmsync("run")
     assert code == 0, err
-    assert comment_posts(sandbox) == expected  # no second comment anywhere
+    assert comment_posts(sandbox) == posts  # no second comment anywhere
     assert not site.writes_to("PUT", "/comment/")  # same findings, same text: no edit either
     pay_page = next(p for p in site.pages.values() if p["title"] == "Sprint review: Payments")
     assert pay_page["version"]["number"] == 2
@@ -54,28 +65,23 @@ def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
     try:
         assert len(store.revision_runs()) == 2
         first, second = store.sync_log()
-        assert first["full_sync"] == 1 and first["fetched"] == 60
+        assert first["full_sync"] == 1 and first["fetched"] == len(site.issues)
         # The second sync asks only for what changed since the cursor: the touched story,
-        # the two commented epics, and whatever sits inside the overlap window.
-        touched = {story, "PAY-1", blocked_epic, blocker_epic}
-        cursor = max(datetime.strptime(i["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        # the commented epics, and whatever sits inside the overlap window.
+        touched = {story} | commented
+        cursor = max(datetime.fromisoformat(i["fields"]["updated"])
                      for k, i in site.issues.items() if k not in touched)
-        in_overlap = sum(
-            1 for i in site.issues.values()
-            if cursor - timedelta(minutes=3)
-            <= datetime.strptime(i["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z") <= cursor
-        )
+        in_overlap = sum(1 for i in site.issues.values()
+                         if cursor - timedelta(minutes=3)
+                         <= datetime.fromisoformat(i["fields"]["updated"]) <= cursor)
         assert second["full_sync"] == 0
-        assert len(touched) <= second["fetched"] <= len(touched) + in_overlap < 10
+        assert len(touched) <= second["fetched"] <= len(touched) + in_overlap
+        assert second["fetched"] < len(site.issues) // 4
     finally:
         store.close()
 
     code, out, _ = pmsync("check", "--format", "json")
-    findings = json.loads(out)
-    assert {f["fingerprint"] for f in findings} == {
-        fingerprint("epic-overdue", "jira:PAY-1"),
-        fingerprint("blocker-scheduled-late", f"jira:{blocked}", (f"jira:{blocker}",)),
-    }
+    assert {f["fingerprint"] for f in json.loads(out)} == jira_planted(site)
 
 
 def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
@@ -89,7 +95,7 @@ def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
     code, out, err = pmsync("alert")
     assert code == 0, err
     assert len(sandbox.site.writes_to("POST", "/comment")) == posts_before
-    assert "3 edited" in out
+    assert f"{posts_before} edited" in out
 
 
 def test_demo_runs_the_whole_cycle(tmp_path, capsys):
@@ -97,9 +103,14 @@ def test_demo_runs_the_whole_cycle(tmp_path, capsys):
 
     assert main(["demo", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    # Jira and ClickUp together: the cross-tracker conflict is among the findings.
-    assert "findings  4: blocker-scheduled-late 3, epic-overdue 1" in out
-    assert "alerts    6 created" in out
+    # Jira and ClickUp together: every rule's planted case is among the findings.
+    findings_line = next(line for line in out.splitlines() if line.startswith("findings"))
+    for rule in ("epic-overdue", "due-date-slipped", "child-after-epic-due", "scope-growth",
+                 "forecast-after-due", "release-slipped", "stale-epic", "blocker-unscheduled",
+                 "blocker-cancelled", "dependency-cycle", "sprint-overcommitted",
+                 "sprint-scope-added"):
+        assert f"{rule} 1" in findings_line
+    assert "blocker-scheduled-late 3" in findings_line  # one of them across trackers
     assert "report    Platform: page v1 (created)" in out
     assert "/wiki/spaces/PM/pages/" in out
     html = tmp_path / "state" / "reports" / "sprint-review-payments.html"

@@ -32,7 +32,7 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
     store = open_store(path)
     try:
         items = {i.key: i for i in store.current("item")}
-        assert len(items) == 60
+        assert len(items) == len(dc_sandbox.site.issues)
         story = items["jira:PAY-4"]
         assert story.parent_key is not None  # epic through DC's Epic Link field
         assert story.sprint_keys and store.count("sprint") == 18  # legacy sprint strings parsed
@@ -41,16 +41,17 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
         store.close()
     # Wiki-markup comments on v2, found again by their marker; pages through REST v1.
     posts = site.writes_to("POST", "/rest/api/2/issue/")
-    assert len(posts) == 3 and all(isinstance(w["body"]["body"], str) for w in posts)
+    assert posts and all(isinstance(w["body"]["body"], str) for w in posts)
     assert all("pmsync:" in w["body"]["body"] for w in posts)
     assert len(site.writes_to("POST", "/rest/api/content")) == 3
     assert not site.writes_to("POST", "/wiki/api/v2/pages")
     assert not [r for r in site.requests if r[1].startswith("/rest/api/3/")]
 
-    site.touch("PAY-1", summary="Renamed epic, same problem")
+    overdue = site.planted["epic-overdue"][0][0].split(":")[1]
+    site.touch(overdue, summary="Renamed epic, same problem")
     assert run(path, "run") == 0
-    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == 3  # edited, not re-posted
-    assert len(site.writes_to("PUT", "/rest/api/2/issue/PAY-1/comment/")) == 1
+    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == len(posts)  # edited, not re-posted
+    assert len(site.writes_to("PUT", f"/rest/api/2/issue/{overdue}/comment/")) == 1
 
 
 def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch):
@@ -67,9 +68,19 @@ def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch):
             company = [i for i in stories if not i.key.startswith("jira:WEB-")]
             team = [i for i in stories if i.key.startswith("jira:WEB-")]
             # Company-managed "Story Points" and team-managed "Story point estimate" both land.
-            assert all(i.estimate for i in company) and all(i.estimate for i in team)
+            def given(item):
+                fields = sandbox.site.issues[item.key.split(":")[1]]["fields"]
+                return fields[ids["story_points"]] or fields[ids["story_point_estimate"]]
+
+            assert company and team
+            assert all(i.estimate == given(i) for i in company + team)
+            assert sum(i.estimate is not None for i in team) > len(team) // 2
             assert sum(bool(i.sprint_keys) for i in stories) > len(stories) // 2
-            assert all(i.start for i in items if i.kind == "epic")
+            epics = [i for i in items if i.kind == "epic"]
+            starts = {i.key: sandbox.site.issues[i.key.split(":")[1]]["fields"][ids["start_date"]]
+                      for i in epics}
+            assert all((i.start.isoformat() if i.start else None) == starts[i.key] for i in epics)
+            assert any(i.start for i in epics)
         finally:
             store.close()
 
@@ -110,7 +121,7 @@ def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeyp
         assert items["jira:PAY-9"].title == "Updated title"
         assert "jira:MOB-9" not in items and "jira:PAY-10" not in items
         assert items["jira:WEB-99"].product_line == "Web"
-        assert len(items) == 59
+        assert len(items) == len(site.issues)
     finally:
         store.close()
 
@@ -122,7 +133,7 @@ def test_rate_limit_429_is_waited_out(sandbox, tmp_path, monkeypatch):
     assert sandbox.site.throttled > 0  # some requests met a 429, and all got through in the end
     store = open_store(path)
     try:
-        assert store.count("item") == 60
+        assert store.count("item") == len(sandbox.site.issues)
     finally:
         store.close()
 
@@ -160,7 +171,9 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
     assert run(path, "sync") == 0
     store = open_store(path)
     try:
-        assert store.count("item") == 60
-        assert len(store.conn.execute("SELECT key FROM records WHERE kind='item'").fetchall()) == 60
+        total = len(sandbox.site.issues)
+        assert store.count("item") == total
+        assert len(store.conn.execute("SELECT key FROM records WHERE kind='item'").fetchall()) \
+            == total
     finally:
         store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem
@@ -47,10 +47,12 @@ class Portfolio:
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     changes: dict[str, list[Change]] = field(default_factory=dict)  # by item, oldest first
     baseline: Baseline | None = None
+    # When pmsync itself last wrote on an item (a comment bumps the tracker's "updated").
+    our_writes: dict[str, datetime] = field(default_factory=dict)
 
     @classmethod
     def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
-              changes=(), baseline=None):
+              changes=(), baseline=None, our_writes=None):
         by_item: dict[str, list[Change]] = defaultdict(list)
         for change in sorted(changes, key=lambda c: (c.at, c.change_id)):
             by_item[change.item_key].append(change)
@@ -63,6 +65,7 @@ class Portfolio:
             today=today or datetime.now(UTC).date(),
             changes=dict(by_item),
             baseline=baseline,
+            our_writes=dict(our_writes or {}),
         )
 
     @property
@@ -77,6 +80,17 @@ class Portfolio:
             return before[-1].new
         after = [c for c in changes if c.at > moment]
         return after[0].old if after else current
+
+    def last_activity(self, item: WorkItem) -> datetime | None:
+        """When a person last changed the item: its "updated", unless that was our own
+        comment, in which case its history (changelog, creation, completion) says."""
+        ours = self.our_writes.get(item.key)
+        if item.updated and not (ours and ours - timedelta(minutes=10) <= item.updated
+                                  <= ours + timedelta(minutes=1)):
+            return item.updated
+        stamps = [c.at for c in self.changes.get(item.key, ())]
+        stamps += [t for t in (item.created, item.done_at) if t]
+        return max(stamps, default=None)
 
     def existed_at(self, item: WorkItem, moment: datetime) -> bool:
         return item.created is None or item.created <= moment

@@ -231,6 +231,11 @@ class Store:
         )
         return [AlertEntry(*row) for row in rows]
 
+    def our_writes(self) -> dict[str, datetime]:
+        """The last time pmsync wrote a comment on each item."""
+        rows = self.conn.execute("SELECT target_key, MAX(updated_at) FROM alerts GROUP BY target_key")
+        return {key: datetime.fromisoformat(at) for key, at in rows}
+
     def save_alert(self, entry: AlertEntry) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

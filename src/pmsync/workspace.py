@@ -52,6 +52,7 @@ class Workspace:
             today=self.today,
             changes=store.changes(),
             baseline=self.baseline(baseline_name or self.config.baseline),
+            our_writes=store.our_writes(),
         )
 
     def baseline(self, name: str | None) -> Baseline:

@@ -184,7 +184,9 @@ class _Builder:
             ref = [_sprint_ref(sprint)]
             fields[ids["sprint"]] = ref
             sprint_start = _parse(sprint["startDate"])
-            joined = added or max(min(sprint_start - timedelta(days=2), self.latest),
+            # Joined two days before the start, or (for a sprint not begun) at the issue's
+            # last update: seeded times stay spread, so increments pick up only real changes.
+            joined = added or max(min(sprint_start - timedelta(days=2), updated),
                                   created + timedelta(hours=1))
             history.append((joined, ids["sprint"], None, ref))
             if status == "Done":
