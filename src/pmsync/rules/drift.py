@@ -74,8 +74,8 @@ class ChildAfterEpicDue(BaseRule):
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for epic in open_epics(portfolio):
-            if epic.due is None:
-                continue
+            if epic.due is None or epic.due < portfolio.today:
+                continue  # an overdue epic is epic-overdue's finding, not one per child
             deadline = end_of_day(epic.due)
             for child in portfolio.children.get(epic.key, ()):
                 finish = portfolio.planned_finish(child) if child.is_open else None

@@ -81,7 +81,9 @@ class ForecastAfterDue(BaseRule):
         for item in portfolio.items.values():
             by_line[item.product_line].append(item)
         for line, items in sorted(by_line.items(), key=lambda kv: str(kv[0])):
-            epics = [i for i in items if i.kind == "epic" and i.is_open and i.due]
+            # An epic already past due is epic-overdue's finding; forecast the rest.
+            epics = [i for i in items if i.kind == "epic" and i.is_open and i.due
+                     and i.due >= portfolio.today]
             if not epics:
                 continue
             by_points = any(i.estimate for i in items if i.kind != "epic")
