@@ -12,6 +12,8 @@ __version__ = "0.1.0"
 
 @hookimpl
 def register_connectors(register):
-    from pmsync_clickup.connector import ClickUpConnector
+    from pmsync.connector import LazyConnector
+    from pmsync_clickup.options import validate_config
 
-    register(ClickUpConnector)
+    register(LazyConnector("clickup", "pmsync_clickup.connector:ClickUpConnector",
+                           validate_config))

@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 @hookimpl
 def register_connectors(register):
-    from pmsync_jira.connector import JiraConnector
+    from pmsync.connector import LazyConnector
+    from pmsync_jira.options import validate_config
 
-    register(JiraConnector)
+    register(LazyConnector("jira", "pmsync_jira.connector:JiraConnector", validate_config))

@@ -20,10 +20,10 @@ from jira.resources import Board, Resource, Sprint
 
 from pmsync.errors import TrackerError
 from pmsync_jira.http import RetryPolicy, describe_failure
+from pmsync_jira.options import CLOUD, DATA_CENTER
 
 log = logging.getLogger("pmsync.jira")
 T = TypeVar("T")
-CLOUD, DATA_CENTER = "cloud", "datacenter"
 
 
 class JiraSite:

@@ -7,6 +7,7 @@ connector its TrackerConfig and speaks only in model records.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -100,3 +101,26 @@ class Connector(Protocol):
     def publish_page(self, request: PageRequest) -> PublishedPage: ...
 
     def item_url(self, item_key: str) -> str: ...
+
+
+class LazyConnector:
+    """A connector registered by name, imported only when a tracker is actually used.
+
+    ``pmsync check`` and config validation then never pay for an HTTP client stack.
+    ``validate`` checks a tracker table without the heavy import.
+    """
+
+    def __init__(self, kind: str, target: str, validate):
+        self.kind = kind
+        self.target = target  # "package.module:ClassName"
+        self._validate = validate
+
+    def validate_config(self, tracker: TrackerConfig) -> None:
+        self._validate(tracker)
+
+    def load(self) -> type:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(self, tracker: TrackerConfig) -> Any:
+        return self.load()(tracker)

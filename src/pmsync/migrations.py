@@ -91,6 +91,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX changes_at ON changes(at);
     """,
+    # 3: a compact copy of each current record (marshal), for loading large portfolios fast
+    """
+    ALTER TABLE records ADD COLUMN packed BLOB;
+    """,
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import marshal
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -186,25 +187,78 @@ def _encode(value: Any) -> Any:
 
 
 def from_json(kind: str, data: dict[str, Any]) -> Any:
+    """A record back from its JSON. Loading a portfolio decodes every record of the store,
+    so this fills the instance's __dict__ directly (frozen only guards attribute
+    assignment) instead of paying the frozen __init__'s per-field setattr; fields a
+    stored record lacks (written by an older pmsync) get their defaults."""
     cls = RECORD_TYPES[kind]
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
-            continue
-        values[f.name] = _decode(f.type, data[f.name])
-    return cls(**values)
+    decoders = _decoders(cls)
+    record = object.__new__(cls)
+    record.__dict__.update(_defaults(cls))
+    record.__dict__.update({name: (decoders[name](value) if value is not None else None)
+                            for name, value in data.items() if name in decoders})
+    return record
 
 
-def _decode(type_name: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    text = str(type_name)
-    if "datetime" in text:
-        return datetime.fromisoformat(value)
-    if "date" in text:
-        return date.fromisoformat(value)
-    if "tuple[Facet" in text or "tuple[tuple" in text:
-        return tuple(tuple(pair) for pair in value)
-    if text.startswith("tuple"):
-        return tuple(value)
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING}
+
+
+def _identity(value: Any) -> Any:
     return value
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(pair) for pair in value)
+
+
+@functools.cache
+def _decoders(cls: type) -> dict[str, Any]:
+    """One converter per field, chosen once per record type from its annotations."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        text = str(f.type)
+        if "datetime" in text:
+            out[f.name] = datetime.fromisoformat
+        elif "date" in text:
+            out[f.name] = date.fromisoformat
+        elif "tuple[Facet" in text or "tuple[tuple" in text:
+            out[f.name] = _pairs
+        elif text.startswith("tuple"):
+            out[f.name] = tuple
+        else:
+            out[f.name] = _identity
+    return out
+
+
+# Packed records: the same values as to_json, positional, in marshal's format (standard
+# library, data only). Loading 100,000 items from JSON costs seconds; from this, a tenth.
+def pack(record: Any) -> bytes:
+    values = tuple(_pack_value(getattr(record, name)) for name in _field_names(type(record)))
+    return marshal.dumps(values)
+
+
+def _pack_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value  # str, numbers, None, and tuples of those: marshal keeps them as they are
+
+
+def unpack(kind: str, blob: bytes) -> Any:
+    cls = RECORD_TYPES[kind]
+    values = list(marshal.loads(blob))
+    for index, convert in _date_fields(cls):
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    record = object.__new__(cls)  # as in from_json: no per-field setattr
+    record.__dict__.update(zip(_field_names(cls), values, strict=True))
+    return record
+
+
+@functools.cache
+def _date_fields(cls: type) -> tuple[tuple[int, Any], ...]:
+    decoders = _decoders(cls)
+    return tuple((index, decoders[name]) for index, name in enumerate(_field_names(cls))
+                 if decoders[name] in (datetime.fromisoformat, date.fromisoformat))

@@ -114,26 +114,60 @@ class Portfolio:
             item = self.items.get(item.parent_key) if item.parent_key else None
         return None
 
-    def latest_sprint(self, item: WorkItem) -> Sprint | None:
+    @cached_property
+    def _schedule(self) -> dict[str, tuple[Sprint | None, datetime | None, datetime | None]]:
+        """Per item: its newest sprint, planned start, planned finish (rules ask often)."""
+        return {}
+
+    def _plan(self, item: WorkItem) -> tuple[Sprint | None, datetime | None, datetime | None]:
+        cached = self._schedule.get(item.key)
+        if cached is not None:
+            return cached
         sprints = [self.sprints[k] for k in item.sprint_keys if k in self.sprints]
         dated = [s for s in sprints if s.start is not None]
-        if dated:
-            return max(dated, key=lambda s: s.start)
-        return sprints[-1] if sprints else None
+        sprint = max(dated, key=lambda s: s.start) if dated else (sprints[-1] if sprints else None)
+        if sprint is not None and sprint.start is not None:
+            start = sprint.start
+        else:
+            start = datetime.combine(item.start, time.min, UTC) if item.start else None
+        if sprint is not None and sprint.end is not None:
+            finish = sprint.end
+        else:
+            finish = end_of_day(item.due) if item.due else None
+        plan = (sprint, start, finish)
+        self._schedule[item.key] = plan
+        return plan
+
+    def latest_sprint(self, item: WorkItem) -> Sprint | None:
+        return self._plan(item)[0]
 
     def planned_start(self, item: WorkItem) -> datetime | None:
         """When work on the item is scheduled to begin: its sprint's start, else its start date."""
-        sprint = self.latest_sprint(item)
-        if sprint is not None and sprint.start is not None:
-            return sprint.start
-        return datetime.combine(item.start, time.min, UTC) if item.start else None
+        return self._plan(item)[1]
 
     def planned_finish(self, item: WorkItem) -> datetime | None:
         """When the item is scheduled to be done: its sprint's end, else the end of its due day."""
-        sprint = self.latest_sprint(item)
-        if sprint is not None and sprint.end is not None:
-            return sprint.end
-        return end_of_day(item.due) if item.due else None
+        return self._plan(item)[2]
+
+    @cached_property
+    def dependencies(self) -> list[tuple[Link, WorkItem, WorkItem]]:
+        """Every link whose two ends are in the portfolio, with both items."""
+        items = self.items
+        out = []
+        for link in self.links:
+            blocker, blocked = items.get(link.blocker_key), items.get(link.blocked_key)
+            if blocker is not None and blocked is not None and blocker is not blocked:
+                out.append((link, blocker, blocked))
+        return out
+
+    @cached_property
+    def sprint_index(self) -> dict[str, list[WorkItem]]:
+        """Items by every sprint they are (or were) in."""
+        index: dict[str, list[WorkItem]] = defaultdict(list)
+        for item in self.items.values():
+            for key in item.sprint_keys:
+                index[key].append(item)
+        return index
 
     def sprints_of_line(self, line: str) -> list[Sprint]:
         return sorted(
@@ -142,7 +176,7 @@ class Portfolio:
         )
 
     def items_in_sprint(self, sprint_key: str) -> list[WorkItem]:
-        return [i for i in self.items.values() if sprint_key in i.sprint_keys]
+        return list(self.sprint_index.get(sprint_key, ()))
 
     def days_ago(self, day: date) -> int:
         return (self.today - day).days

@@ -43,11 +43,12 @@ class Workspace:
 
     def portfolio(self, baseline_name: str | None = None) -> Portfolio:
         store = self.store
+        records = store.all_current()
         return Portfolio.build(
-            items=store.current("item"),
-            sprints=store.current("sprint"),
-            links=store.current("link"),
-            releases=store.current("release"),
+            items=records["item"],
+            sprints=records["sprint"],
+            links=records["link"],
+            releases=records["release"],
             product_lines=self.config.product_lines,
             today=self.today,
             changes=store.changes(),

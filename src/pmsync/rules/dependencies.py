@@ -13,12 +13,8 @@ from pmsync.portfolio import Portfolio
 from pmsync.rules import BaseRule
 
 
-def _pairs(portfolio: Portfolio) -> Iterator[tuple[Link, WorkItem, WorkItem]]:
-    for link in portfolio.links:
-        blocker = portfolio.items.get(link.blocker_key)
-        blocked = portfolio.items.get(link.blocked_key)
-        if blocker is not None and blocked is not None and blocker.key != blocked.key:
-            yield link, blocker, blocked
+def _pairs(portfolio: Portfolio) -> list[tuple[Link, WorkItem, WorkItem]]:
+    return portfolio.dependencies
 
 
 def _across(blocker: WorkItem, blocked: WorkItem) -> str:
@@ -115,7 +111,7 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
     for root in sorted(graph):
         if root in index:
             continue
-        work = [(root, iter(sorted(graph.get(root, ()))))]
+        work = [(root, iter(graph.get(root, ())))]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
@@ -129,7 +125,7 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                     counter += 1
                     stack.append(child)
                     on_stack.add(child)
-                    work.append((child, iter(sorted(graph.get(child, ())))))
+                    work.append((child, iter(graph.get(child, ()))))
                     advanced = True
                     break
                 if child in on_stack:

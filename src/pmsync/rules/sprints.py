@@ -90,8 +90,7 @@ class SprintScopeAdded(BaseRule):
         for sprint in portfolio.sprints.values():
             if sprint.state != "active" or sprint.start is None:
                 continue
-            items = [i for i in portfolio.items.values()
-                     if sprint.key in i.sprint_keys and i.kind != "epic"]
+            items = [i for i in portfolio.items_in_sprint(sprint.key) if i.kind != "epic"]
             late = [i for i in items if (added_at(portfolio, i, sprint) or sprint.start)
                     > sprint.start]
             at_start = points([i for i in items if i not in late])
