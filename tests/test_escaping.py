@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from pmsync.connector import AlertFact, AlertMessage
-from pmsync.model import Finding, ProductLine, Selector, Sprint, WorkItem
+from pmsync.model import Finding, Link, ProductLine, Selector, Sprint, WorkItem
 from pmsync.plugins import Registry
 from pmsync.portfolio import Portfolio
-from pmsync.reports import sprint_review, template_env
+from pmsync.reports import chart_markup, template_env
+from pmsync.review import roadmap, sprint_review
 from pmsync_jira.adf import find_marker, render_comment
 
 EVIL = '<script>alert(1)</script> ]]> {code} [link|javascript:alert(1)] <img src=x onerror=y>'
@@ -22,27 +26,66 @@ class _Ws:
     registry = Registry()
 
 
-def rendered(template: str) -> str:
-    sprint = Sprint("j:sprint:1", EVIL, "active", "Payments",
-                    datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 12, 3, tzinfo=UTC), goal=EVIL)
-    item = WorkItem("j:PAY-1", "story", EVIL, EVIL, "doing", "Payments",
+def portfolio_with_evil_text() -> tuple[Portfolio, list[Finding]]:
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    closed = Sprint("j:sprint:0", EVIL, "closed", "Payments", now - timedelta(days=18),
+                    now - timedelta(days=4))
+    sprint = Sprint("j:sprint:1", EVIL, "active", "Payments", now - timedelta(days=4),
+                    now + timedelta(days=10), goal=EVIL)
+    epic = WorkItem("j:PAY-2", "epic", EVIL, "To Do", "todo", "Payments", due=date(2026, 12, 1),
+                    url="javascript:alert(1)")
+    item = WorkItem("j:PAY-1", "story", EVIL, EVIL, "doing", "Payments", parent_key="j:PAY-2",
                     sprint_keys=("j:sprint:1",), estimate=3, url="https://x/browse/PAY-1")
-    epic = WorkItem("j:PAY-2", "epic", EVIL, "To Do", "todo", "Payments", due=date(2026, 12, 1))
-    portfolio = Portfolio.build([item, epic], [sprint],
-                                product_lines=[ProductLine("Payments", (Selector("j", ()),))])
-    finding = Finding("epic-overdue", "warning", "j:PAY-2", "Payments", EVIL)
-    review = sprint_review(portfolio, "Payments", [finding])
-    return template_env(_Ws()).get_template(template).render(
-        review=review, title=EVIL, today=date(2026, 11, 23), portfolio=portfolio)
+    done = WorkItem("j:PAY-3", "story", EVIL, "Done", "done", "Payments", parent_key="j:PAY-2",
+                    sprint_keys=("j:sprint:0",), estimate=2, done_at=now - timedelta(days=6))
+    other = WorkItem("j:MOB-1", "story", EVIL, "To Do", "todo", "Mobile",
+                     sprint_keys=("j:sprint:1",))
+    lines = [ProductLine("Payments", (Selector("j", ()),)), ProductLine("Mobile", ())]
+    portfolio = Portfolio.build([item, epic, done, other], [closed, sprint],
+                                [Link("j:MOB-1", "j:PAY-1")], product_lines=lines,
+                                today=date(2026, 11, 23))
+    return portfolio, [Finding("epic-overdue", "warning", "j:PAY-2", "Payments", EVIL)]
 
 
-def test_html_and_confluence_storage_escape_tracker_text():
-    for template in ("sprint_review.html.j2", "sprint_review.confluence.j2"):
-        body = rendered(template)
-        assert "<script>" not in body and "<img" not in body
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
-        assert "]]>" not in body  # cannot close a CDATA section in storage format
-        assert "[link|javascript:alert(1)]" in body  # inert as text, not a link
+def rendered(report: str, target: str) -> str:
+    portfolio, findings = portfolio_with_evil_text()
+    if report == "sprint_review":
+        data = {"review": sprint_review(portfolio, "Payments", findings, {})}
+        svgs = data["review"].charts
+    else:
+        data = {"roadmap": roadmap(portfolio, findings, {})}
+        svgs = data["roadmap"].charts
+    env = template_env(_Ws(), target)
+    return env.get_template(f"{report}.{target}.j2").render(
+        **data, title=EVIL, today=date(2026, 11, 23), portfolio=portfolio, target=target,
+        charts=chart_markup(target, svgs))
+
+
+@pytest.mark.parametrize("report", ["sprint_review", "roadmap"])
+@pytest.mark.parametrize("target", ["html", "confluence"])
+def test_html_and_confluence_storage_escape_tracker_text(report, target):
+    body = rendered(report, target)
+    assert "<script>" not in body and "<img" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "]]>" not in body  # cannot close a CDATA section in storage format
+    assert 'href="javascript:' not in body  # a tracker URL that is not http(s) is dropped
+    assert "[link|javascript:alert(1)]" in body  # inert as text, not a link
+
+
+@pytest.mark.parametrize("report", ["sprint_review", "roadmap"])
+def test_markdown_escapes_tracker_text(report):
+    body = rendered(report, "markdown")
+    assert not re.search(r"(?<!\\)<(script|img)", body)  # every < of tracker text is escaped
+    assert r"\<script\>" in body
+    assert "](javascript" not in body and r"\[link\|javascript:alert\(1\)\]" in body
+
+
+def test_charts_escape_names():
+    portfolio, findings = portfolio_with_evil_text()
+    review = sprint_review(portfolio, "Payments", findings, {})
+    svg = review.charts["velocity"]
+    assert "<script>alert" not in svg and "&lt;script&gt;" in svg
+    assert svg == sprint_review(portfolio, "Payments", findings, {}).charts["velocity"]
 
 
 def test_adf_comment_keeps_text_as_text_and_the_marker_round_trips():

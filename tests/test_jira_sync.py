@@ -43,7 +43,7 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
     posts = site.writes_to("POST", "/rest/api/2/issue/")
     assert posts and all(isinstance(w["body"]["body"], str) for w in posts)
     assert all("pmsync:" in w["body"]["body"] for w in posts)
-    assert len(site.writes_to("POST", "/rest/api/content")) == 3
+    assert len(site.writes_to("POST", "/rest/api/content")) == 4  # 3 reviews + roadmap
     assert not site.writes_to("POST", "/wiki/api/v2/pages")
     assert not [r for r in site.requests if r[1].startswith("/rest/api/3/")]
 

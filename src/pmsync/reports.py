@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 import pmsync
+from pmsync import charts
 from pmsync.connector import PageRequest
-from pmsync.model import Finding, Sprint, WorkItem, split_key
+from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
+from pmsync.review import roadmap, sprint_review
+from pmsync.rules.forecast import epic_forecasts
 from pmsync.store import PageEntry, content_hash
 from pmsync.workspace import Workspace
 
@@ -74,7 +78,7 @@ def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment
 
 @dataclass
 class ReportResult:
-    line: str
+    line: str  # the product line, or "portfolio" for the roadmap
     title: str
     html_path: Path | None = None
     page_url: str | None = None
@@ -82,90 +86,57 @@ class ReportResult:
     page_action: str = "none"  # created / updated / unchanged / none / would-publish
 
 
-@dataclass
-class SprintReview:
-    line: str
-    sprint: Sprint | None
-    items: list[WorkItem] = field(default_factory=list)
-    epics: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    velocity: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def committed_points(self) -> float:
-        return sum(i.estimate or 0 for i in self.items)
-
-    @property
-    def completed_points(self) -> float:
-        return sum(i.estimate or 0 for i in self.items if i.status_category == "done")
-
-
-def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding]) -> SprintReview:
-    sprints = portfolio.sprints_of_line(line)
-    active = [s for s in sprints if s.state == "active"]
-    closed = [s for s in sprints if s.state == "closed"]
-    sprint = active[-1] if active else (closed[-1] if closed else None)
-    items = sorted(portfolio.items_in_sprint(sprint.key), key=lambda i: _natural(i.key)) \
-        if sprint else []
-    epics = []
-    for epic in sorted((i for i in portfolio.items.values()
-                        if i.kind == "epic" and i.product_line == line),
-                       key=lambda i: _natural(i.key)):
-        children = portfolio.children.get(epic.key, [])
-        total = sum(c.estimate or 0 for c in children)
-        done = sum(c.estimate or 0 for c in children if c.status_category == "done")
-        epics.append({"item": epic, "total": total, "done": done,
-                      "percent": round(100 * done / total) if total else 0})
-    velocity = []
-    for past in closed[-5:]:
-        members = portfolio.items_in_sprint(past.key)
-        velocity.append({
-            "sprint": past,
-            "committed": sum(i.estimate or 0 for i in members),
-            "completed": sum(i.estimate or 0 for i in members if i.status_category == "done"),
-        })
-    return SprintReview(
-        line=line, sprint=sprint, items=items, epics=epics,
-        findings=[f for f in findings if f.product_line == line], velocity=velocity,
-    )
-
-
-def _natural(key: str) -> tuple[str, int]:
-    native = split_key(key)[1]
-    head, _, number = native.rpartition("-")
-    return (head, int(number)) if number.isdigit() else (native, 0)
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"
 
 
+def chart_markup(target: str, svgs: dict[str, str]) -> dict[str, Any]:
+    """Charts as each target shows them: inline SVG in HTML, an image in Markdown.
+    (Confluence pages draw them natively with the chart macro, from the data.)"""
+    if target == "html":
+        return {name: Markup(svg) for name, svg in svgs.items()}  # pygal wrote it with an XML writer: escaped
+    if target == "markdown":
+        return {name: MdSafe(charts.data_uri(svg)) for name, svg in svgs.items()}
+    return {}
+
+
 def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
                     dry_run: bool = False) -> list[ReportResult]:
-    env = template_env(ws)
-    envs = {"html": env, "confluence": env}
-    results = []
+    envs = {"html": template_env(ws), "confluence": template_env(ws)}
+    forecasts = epic_forecasts(portfolio)
+    jobs = []
     for line in ws.config.product_lines:
-        review = sprint_review(portfolio, line.name, findings)
-        title = f"Sprint review: {line.name}"
-        context = {"review": review, "title": title, "today": portfolio.today,
-                   "portfolio": portfolio}
-        result = ReportResult(line.name, title)
-        html = env.get_template("sprint_review.html.j2").render(context)
+        review = sprint_review(portfolio, line.name, findings, forecasts)
+        tracker = line.selectors[0].tracker if line.selectors else None
+        jobs.append((line.name, "sprint_review", f"Sprint review: {line.name}",
+                     f"sprint-review:{line.name}", f"sprint-review-{slug(line.name)}",
+                     {"review": review}, {tracker} if tracker else set(), review.charts))
+    plan = roadmap(portfolio, findings, forecasts)
+    trackers = {s.tracker for line in ws.config.product_lines for s in line.selectors}
+    jobs.append(("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
+                 {"roadmap": plan}, trackers, plan.charts))
+    results = []
+    for line, template, title, report_key, file_name, data, targets, svgs in jobs:
+        result = ReportResult(line, title)
+        base = {**data, "title": title, "today": portfolio.today, "portfolio": portfolio}
+        html = envs["html"].get_template(f"{template}.html.j2").render(
+            **base, target="html", charts=chart_markup("html", svgs))
         if dry_run:
             result.page_action = "would-publish"
         else:
             for publisher in ws.registry.publishers.values():
-                path = publisher.publish(ws.config, f"sprint-review-{slug(line.name)}", html)
+                path = publisher.publish(ws.config, file_name, html)
                 result.html_path = result.html_path or path
-        tracker = line.selectors[0].tracker if line.selectors else None
-        connector = ws.connector(tracker) if tracker else None
-        if connector is not None and getattr(connector, "publishes_pages", False):
+        for tracker in sorted(t for t in targets if t in ws.config.trackers):
+            connector = ws.connector(tracker)
+            if not getattr(connector, "publishes_pages", False):
+                continue
             fmt = connector.page_format
-            page_env = envs.setdefault(fmt, template_env(ws, fmt))
-            body = page_env.get_template(f"sprint_review.{fmt}.j2").render(context)
-            _publish_page(ws, tracker, connector, f"sprint-review:{line.name}", title, body,
-                          result, dry_run)
+            env = envs.setdefault(fmt, template_env(ws, fmt))
+            body = env.get_template(f"{template}.{fmt}.j2").render(
+                **base, target=fmt, charts=chart_markup(fmt, svgs))
+            key = report_key if len(targets) == 1 else f"{report_key}:{tracker}"
+            _publish_page(ws, tracker, connector, key, title, body, result, dry_run)
         results.append(result)
     return results
 

@@ -16,7 +16,7 @@ import itertools
 import random
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
@@ -122,3 +122,31 @@ class ForecastAfterDue(BaseRule):
 @hookimpl
 def register_rules(register):
     register(ForecastAfterDue())
+
+
+def epic_forecasts(portfolio: Portfolio, percentile: float = 85.0, weeks: int = 8,
+                   trials: int = 500, seed: int = 7) -> dict[str, tuple[date | None, date | None]]:
+    """For reports: each open epic's p50 and p-th percentile finish date (None: beyond)."""
+    out: dict[str, tuple[date | None, date | None]] = {}
+    by_line: dict[str | None, list[WorkItem]] = defaultdict(list)
+    for item in portfolio.items.values():
+        by_line[item.product_line].append(item)
+    for line, items in by_line.items():
+        epics = [i for i in items if i.kind == "epic" and i.is_open]
+        by_points = any(i.estimate for i in items if i.kind != "epic")
+        samples = weekly_throughput(portfolio, items, weeks, by_points)
+        if not epics or not any(samples):
+            continue
+        line_seed = int(hashlib.sha256(f"{seed}:{line}".encode()).hexdigest()[:8], 16)
+        curves = percentile_curves(samples, (50.0, percentile), trials, line_seed)
+        for epic in epics:
+            remaining = sum((c.estimate or 0) if by_points else 1
+                            for c in portfolio.children.get(epic.key, ()) if c.is_open)
+            if remaining <= 0:
+                continue
+            dates = []
+            for p in (50.0, percentile):
+                need = weeks_needed(curves[p], remaining)
+                dates.append(portfolio.today + timedelta(weeks=need) if need else None)
+            out[epic.key] = (dates[0], dates[1])
+    return out
