@@ -14,7 +14,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from pmsync.connector import AlertFact, AlertMessage
-from pmsync.model import Finding, split_key
+from pmsync.model import Finding, fingerprint, split_key
 from pmsync.portfolio import Portfolio
 from pmsync.store import AlertEntry, content_hash
 from pmsync.workspace import Workspace
@@ -56,7 +56,17 @@ def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     return list(dict.fromkeys(targets))
 
 
-def compose(finding: Finding, portfolio: Portfolio) -> AlertMessage:
+def report_links(ws: Workspace) -> dict[str, str]:
+    """Each product line's sprint-review page, for the comments to link to."""
+    links = {}
+    for line in ws.config.product_lines:
+        entry = ws.store.page(f"sprint-review:{line.name}")
+        if entry is not None and entry.url:
+            links[line.name] = entry.url
+    return links
+
+
+def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = None) -> AlertMessage:
     subject = portfolio.items.get(finding.subject_key)
     title = subject.title if subject else finding.subject_key
     facts = [AlertFact("Rule", f"{finding.rule} ({finding.severity})")]
@@ -69,6 +79,8 @@ def compose(finding: Finding, portfolio: Portfolio) -> AlertMessage:
         facts.append(AlertFact("Related", label + line,
                                link_url=related.url if related else None))
     facts.extend(AlertFact(name.capitalize(), value) for name, value in finding.evidence)
+    if report_url:
+        facts.append(AlertFact("Report", "sprint review", link_url=report_url))
     return AlertMessage(
         fingerprint=finding.fingerprint,
         headline=finding.message,
@@ -100,16 +112,16 @@ def sync_alerts(
     ledger = {(e.fingerprint, e.target_key): e for e in store.alerts()}
     live: set[tuple[str, str]] = {key for key in ledger if key[0] in suppressed}
 
-    for finding, target in [(f, t) for f in findings for t in targets_of(portfolio, f)]:
+    links = report_links(ws)
+    for fp, target, rule, subject, message in _messages(ws, findings, portfolio, links):
         tracker = split_key(target)[0]
-        label = f"{finding.rule} on {target}"
+        label = f"{rule} on {target}"
         if tracker not in ws.config.trackers or target not in portfolio.items:
             plan.skipped.append(label)  # e.g. a sprint's or a release's finding: no epic to tell
             continue
-        live.add((finding.fingerprint, target))
-        message = compose(finding, portfolio)
+        live.add((fp, target))
         digest = message_hash(message)
-        entry = ledger.get((finding.fingerprint, target))
+        entry = ledger.get((fp, target))
         if entry and entry.state == OPEN and entry.body_hash == digest:
             plan.unchanged.append(label)
             continue
@@ -117,15 +129,14 @@ def sync_alerts(
             (plan.edited if entry else plan.created).append(label)
             continue
         connector = ws.connector(tracker)
-        comment_id = entry.comment_id if entry else _find_existing(connector, target, finding)
+        comment_id = entry.comment_id if entry else _find_existing(connector, target, fp)
         if comment_id:
             connector.edit_comment(target, comment_id, message)
             plan.edited.append(label)
         else:
             comment_id = connector.post_comment(target, message)
             plan.created.append(label)
-        store.save_alert(AlertEntry(finding.fingerprint, target, finding.rule,
-                                    finding.subject_key, comment_id, OPEN, digest))
+        store.save_alert(AlertEntry(fp, target, rule, subject, comment_id, OPEN, digest))
 
     for (fp, target), entry in sorted(ledger.items()):
         if (fp, target) in live or entry.state != OPEN:
@@ -148,12 +159,43 @@ def sync_alerts(
     return plan
 
 
-def _find_existing(connector, target: str, finding: Finding) -> str | None:
+def _find_existing(connector, target: str, fp: str) -> str | None:
     for comment in connector.list_comments(target):
-        if comment.fingerprint == finding.fingerprint:
+        if comment.fingerprint == fp:
             log.info("alerts: adopting existing comment %s on %s", comment.id, target)
             return comment.id
     return None
+
+
+def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
+              links: dict[str, str]):
+    """(fingerprint, target, rule, subject, message) for every comment there should be.
+
+    Lines in digest mode get one comment per epic listing all of its findings."""
+    digest_lines = {line.name for line in ws.config.product_lines if line.alerts == "digest"}
+    digests: dict[str, list[Finding]] = {}
+    for finding in findings:
+        for target in targets_of(portfolio, finding):
+            line = portfolio.items[target].product_line if target in portfolio.items else None
+            if line in digest_lines:
+                digests.setdefault(target, []).append(finding)
+            else:
+                yield (finding.fingerprint, target, finding.rule, finding.subject_key,
+                       compose(finding, portfolio, links.get(finding.product_line or "")))
+    for target, group in sorted(digests.items()):
+        epic = portfolio.items[target]
+        fp = fingerprint("digest", target)
+        facts = [AlertFact(f.severity.capitalize(), f"[{f.rule}] {f.message}") for f in group]
+        if links.get(epic.product_line or ""):
+            facts.append(AlertFact("Report", "sprint review", link_url=links[epic.product_line]))
+        message = AlertMessage(
+            fingerprint=fp,
+            headline=f"{len(group)} open problem{'s' if len(group) != 1 else ''} on "
+                     f"{split_key(target)[1]} {epic.title}",
+            facts=tuple(facts),
+            advice="Each line is one finding; `pmsync check --explain FINGERPRINT` shows why.",
+        )
+        yield fp, target, "digest", target, message
 
 
 def _resolved_message(entry: AlertEntry, portfolio: Portfolio, today: str) -> AlertMessage:

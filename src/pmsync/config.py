@@ -209,7 +209,7 @@ def _parse_product_lines(
         prefix = f"product_lines[{index}]."
         if not isinstance(entry, dict):
             raise ConfigError(f"{src}: product_lines[{index}] must be a table")
-        _only(entry, {"name", "select"}, src, prefix)
+        _only(entry, {"name", "select", "alerts"}, src, prefix)
         name = _get(entry, "name", str, src, prefix, "the line's name", None)
         if not name:
             raise ConfigError(f"{src}: {prefix}name is missing: give the product line a name")
@@ -229,7 +229,11 @@ def _parse_product_lines(
                 )
             facets = tuple(sorted((k, str(v)) for k, v in sel.items() if k != "tracker"))
             selectors.append(Selector(sel["tracker"], facets))
-        lines.append(ProductLine(name, tuple(selectors)))
+        mode = _get(entry, "alerts", str, src, prefix, '"each" or "digest"', "each")
+        if mode not in ("each", "digest"):
+            raise ConfigError(f'{src}: {prefix}alerts must be "each" (a comment per finding) or '
+                              f'"digest" (one comment per epic), not {mode!r}')
+        lines.append(ProductLine(name, tuple(selectors), mode))
     return tuple(lines)
 
 

@@ -44,9 +44,10 @@ class CycleResult:
 def run_cycle(ws: Workspace, dry_run: bool = False) -> CycleResult:
     synced = sync_all(ws)  # reading trackers is safe even in a dry run
     portfolio, findings = run_check(ws)
+    # Reports first: the comments link to the pages they publish.
+    reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
     alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run,
                          suppressed=frozenset(suppressed(ws)))
-    reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
     if ws.run_id is not None:
         ws.store.finish_run(ws.run_id, "done")
     return CycleResult(synced, findings, alerts, reports)

@@ -125,6 +125,7 @@ class Selector:
 class ProductLine:
     name: str
     selectors: tuple[Selector, ...] = ()
+    alerts: str = "each"  # or "digest": one comment per epic listing all its findings
 
 
 @dataclass(frozen=True)
