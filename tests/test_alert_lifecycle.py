@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from conftest import write_config
-
 from pmsync.cli import main
 
 
