@@ -39,7 +39,8 @@ def _render(chart, name: str) -> str:
 
 def velocity_svg(rows: list[tuple[str, float, float]]) -> str:
     """rows: (sprint name, committed points, completed points), oldest first."""
-    chart = pygal.Bar(**_options(title="Velocity: committed vs completed points"))
+    chart = pygal.Bar(**_options(title="Velocity: committed vs completed points",
+                                 include_x_axis=True))
     chart.x_labels = [name for name, _, _ in rows]
     chart.add("Committed", [committed for _, committed, _ in rows])
     chart.add("Completed", [completed for _, _, completed in rows])
@@ -49,7 +50,7 @@ def velocity_svg(rows: list[tuple[str, float, float]]) -> str:
 def burndown_svg(points: list[tuple[str, float]], days_total: int) -> str:
     """points: (ISO day, points left) from the sprint's first day; an ideal line beside."""
     chart = pygal.Line(**_options(title="Burndown: points left", show_dots=True,
-                                  x_label_rotation=30))
+                                  x_label_rotation=30, include_x_axis=True))
     chart.x_labels = [day[5:] for day, _ in points]
     chart.add("Points left", [left for _, left in points])
     if points and days_total > 0:
@@ -61,9 +62,11 @@ def burndown_svg(points: list[tuple[str, float]], days_total: int) -> str:
 def roadmap_svg(bars: list[tuple[str, date, date, date | None]], today: date) -> str:
     """bars: (label, start, due, p85 forecast or None): a timeline, one row per epic."""
     chart = pygal.DateLine(**_options(
-        title="Roadmap: start → due (dotted: forecast p85)", height=max(240, 40 + 26 * len(bars)),
-        show_y_labels=False, x_label_rotation=30, show_legend=False, dots_size=3,
+        title="Roadmap: start → due (dotted: forecast p85)", height=max(240, 60 + 26 * len(bars)),
+        width=960, x_label_rotation=30, show_legend=False, dots_size=3, truncate_label=40,
         stroke_style={"width": 6}))
+    chart.y_labels = [{"label": label, "value": len(bars) - index}
+                      for index, (label, *_) in enumerate(bars)]
     for index, (label, start, due, p85) in enumerate(bars):
         row = len(bars) - index
         chart.add(label, [(start, row), (due, row)])
