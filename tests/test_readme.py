@@ -24,10 +24,23 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_readme_config_examples_are_valid(tmp_path):
-    blocks = [b for b in re.findall(r"```toml\n(.*?)\n```", README, re.S) if "[trackers." in b]
-    assert len(blocks) >= 3  # the sample, Data Center, ClickUp
+    blocks = [b for b in re.findall(r"```toml\n(.*?)\n```", README, re.S)
+              if "pyproject" not in b]  # the plugin's packaging example is not a pmsync config
+    sample = next(b for b in blocks if b.startswith("state_dir"))
+    assert len(blocks) >= 5  # the sample, Data Center, ClickUp, rules, digest
     for block in blocks:
-        config = parse_config(tomllib.loads(block), tmp_path / "pmsync.toml", default_registry())
+        if "[trackers." not in block:  # a fragment: it joins the sample
+            merged = tomllib.loads(sample)
+            for key, value in tomllib.loads(block).items():
+                if isinstance(value, list) and isinstance(merged.get(key), list):
+                    merged[key] = value
+                elif isinstance(value, dict):
+                    merged.setdefault(key, {}).update(value)
+                else:
+                    merged[key] = value
+        else:
+            merged = tomllib.loads(block)
+        config = parse_config(merged, tmp_path / "pmsync.toml", default_registry())
         assert config.trackers
 
 
