@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,16 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-
-CHILD = ("import resource, sys; from pmsync.cli import main; code = main(sys.argv[1:]); "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-         "sys.exit(code)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _common import free_port, run_pmsync
 
 
 def kind_of(path: str) -> str:
@@ -53,14 +43,7 @@ def requests_since(url: str, mark: int) -> tuple[Counter, int]:
 
 
 def sync(config: Path) -> tuple[float, float]:
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", CHILD, "--config", str(config), "sync"],
-                            capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    lines = result.stderr.strip().splitlines()
-    if result.returncode != 0:
-        sys.exit(f"sync failed: {lines[-2] if len(lines) > 1 else result.stderr}")
-    return wall, int(lines[-1]) / 1024
+    return run_pmsync("--config", str(config), "sync")
 
 
 def main() -> int:

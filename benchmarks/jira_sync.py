@@ -15,23 +15,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
 import requests
+from _common import free_port, run_pmsync
 
 PAGE_SIZE = 100
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def kind_of(path: str) -> str:
@@ -53,21 +46,9 @@ def calls_since(url: str, mark: int) -> tuple[Counter, int]:
     return Counter(kind_of(path) for _, path in log[mark:]), len(log)
 
 
-# The child reports its own peak resident memory as its last line on stderr.
-CHILD = ("import resource, sys; from pmsync.cli import main; code = main(sys.argv[1:]); "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-         "sys.exit(code)")
-
 
 def sync(config: Path) -> tuple[float, float]:
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", CHILD, "--config", str(config), "sync"],
-                            capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    lines = result.stderr.strip().splitlines()
-    if result.returncode != 0:
-        sys.exit(f"sync failed: {lines[-2] if len(lines) > 1 else result.stderr}")
-    return wall, int(lines[-1]) / 1024
+    return run_pmsync("--config", str(config), "sync")
 
 
 def main() -> int:

@@ -67,7 +67,11 @@ class Pages:
     def find_by_title(self, title: str) -> dict[str, Any] | None: ...
     def create(self, request: PageRequest) -> dict[str, Any]: ...
     def update(self, page: dict[str, Any], request: PageRequest) -> dict[str, Any]: ...
-    def view(self, page: dict[str, Any]) -> PublishedPage: ...
+    def view(self, page: dict[str, Any]) -> PublishedPage:
+        """Both APIs give the page's address as _links.base + _links.webui."""
+        links = page.get("_links") or {}
+        return PublishedPage(str(page["id"]), int(page["version"]["number"]),
+                             f"{links.get('base', self.base)}{links.get('webui', '')}")
 
 
 class CloudPages(Pages):
@@ -117,10 +121,6 @@ class CloudPages(Pages):
         return self.site.call_allowing_conflict(
             "PUT", self.page_path(page["id"]), "updating a Confluence page", body=payload)
 
-    def view(self, page: dict[str, Any]) -> PublishedPage:
-        links = page.get("_links") or {}
-        return PublishedPage(str(page["id"]), int(page["version"]["number"]),
-                             f"{links.get('base', self.base)}{links.get('webui', '')}")
 
 
 class DataCenterPages(Pages):
@@ -164,7 +164,3 @@ class DataCenterPages(Pages):
         return self.site.call_allowing_conflict(
             "PUT", self.page_path(page["id"]), "updating a Confluence page", body=payload)
 
-    def view(self, page: dict[str, Any]) -> PublishedPage:
-        links = page.get("_links") or {}
-        return PublishedPage(str(page["id"]), int(page["version"]["number"]),
-                             f"{links.get('base', self.base)}{links.get('webui', '')}")

@@ -46,12 +46,8 @@ class ClickUpRealm(Realm):
         if limit is None:
             return None, {}
         with self.site.lock:
-            now = time.monotonic()
-            if now - limit.started >= limit.window:
-                limit.started, limit.used = now, 0
-            limit.used += 1
-            remaining = limit.limit - limit.used
-            reset = time.time() + max(limit.window - (now - limit.started), 0.0)
+            remaining, reset_in = limit.take()
+            reset = time.time() + reset_in
             if remaining < 0:
                 ws.throttled += 1
         # Reset is a Unix time in seconds; a window shortened below a minute (tests,

@@ -7,6 +7,7 @@ is. One lock guards the whole site: the server is threaded.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,15 @@ class RateLimit:
     window: float  # seconds
     started: float = 0.0
     used: int = 0
+
+    def take(self) -> tuple[int, float]:
+        """Count one request: (requests left in this window, negative past it; seconds to
+        the reset). The caller holds the site's lock."""
+        now = time.monotonic()
+        if now - self.started >= self.window:
+            self.started, self.used = now, 0
+        self.used += 1
+        return self.limit - self.used, max(self.window - (now - self.started), 0.0)
 
 
 @dataclass
