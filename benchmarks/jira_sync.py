@@ -78,6 +78,7 @@ page_size = {PAGE_SIZE}
 """)
         os.environ["PMSYNC_BENCH_TOKEN"] = "sandbox-token"
         mark = len(requests.get(f"{url}/_sandbox/requests").json())
+        stats_issues = requests.get(f"{url}/_sandbox/stats").json()["issues"]
 
         full_wall, full_mem = sync(config)
         full, mark = calls_since(url, mark)
@@ -90,9 +91,9 @@ page_size = {PAGE_SIZE}
         sandbox.terminate()
         sandbox.wait()
 
-    min_pages = math.ceil(args.issues / PAGE_SIZE)
+    min_pages = math.ceil(stats_issues / PAGE_SIZE)  # generated bulk + the planted cases
     full_total, inc_total = sum(full.values()), sum(incremental.values())
-    print(f"issues {args.issues}, latency {args.latency * 1000:g} ms, page size {PAGE_SIZE}")
+    print(f"issues {stats_issues}, latency {args.latency * 1000:g} ms, page size {PAGE_SIZE}")
     print(f"{'':24}{'full':>10}{'incremental':>14}")
     for kind in sorted(set(full) | set(incremental)):
         print(f"{kind:24}{full[kind]:>10}{incremental[kind]:>14}")

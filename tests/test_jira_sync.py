@@ -177,3 +177,47 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
             == total
     finally:
         store.close()
+
+
+def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_path,
+                                                                   monkeypatch, capsys):
+    path = write_config(sandbox, tmp_path, monkeypatch, "\nretry_attempts = 2")
+    sandbox.site.faults.append(Fault("/search/jql", kind="malformed", times=5))
+    assert run(path, "sync") == 3
+    err = capsys.readouterr().err
+    assert "unexpected shape while searching issues" in err and "Traceback" not in err
+    store = open_store(path)
+    try:
+        assert store.count("item") == 0 and store.cursor("jira") is None
+    finally:
+        store.close()
+
+
+def test_a_timeout_is_retried(sandbox, tmp_path, monkeypatch):
+    path = write_config(sandbox, tmp_path, monkeypatch, "\ntimeout = 1")
+    sandbox.site.faults.append(Fault("/search/jql", kind="timeout", delay=1.5, times=1))
+    assert run(path, "sync") == 0
+    assert sandbox.site.faults[0].times == 0
+
+
+def test_a_page_edited_meanwhile_is_reread_and_updated_once_more(sandbox, config_path):
+    assert run(config_path, "report") == 0
+    site = sandbox.site
+    page = next(p for p in site.pages.values() if p["title"] == "Sprint review: Payments")
+    in_sprint = site.planted["blocker-scheduled-late"][0][0].split(":")[1]  # in PAY's sprint
+    site.touch(in_sprint, summary="A change for the next version")
+    original = sandbox.server.dispatch
+    edited = []
+
+    def dispatch(request):
+        if request.method == "PUT" and request.path.endswith(f"/pages/{page['id']}") \
+                and not edited:
+            edited.append(True)
+            page["version"]["number"] += 1  # someone saved the page between our read and write
+        return original(request)
+
+    sandbox.server.dispatch = dispatch
+    assert run(config_path, "sync") == 0 and run(config_path, "report") == 0
+    puts = [w for w in site.writes if w["method"] == "PUT" and w["path"].endswith(page["id"])]
+    assert [w["status"] for w in puts] == [409, 200]
+    assert page["version"]["number"] == 3 and "A change for the next version" in page["body"]

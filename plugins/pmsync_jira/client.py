@@ -87,13 +87,13 @@ class JiraSite:
     def guard(self, what: str, fn: Callable[[], T]) -> T:
         try:
             return self.retry.call(fn)
-        except (JIRAError, OSError) as exc:
-            raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError) as exc:  # first: a bad JSON body is an OSError too
             raise TrackerError(
                 f"Jira at {self.url} answered in an unexpected shape while {what} "
                 f"({type(exc).__name__}: {exc}); is the url a Jira site?"
             ) from None
+        except (JIRAError, OSError) as exc:
+            raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
 
     def call(self, method: str, path: str, what: str, *, params=None, body=None) -> Any:
         """A raw call through the library's session (same auth, headers, timeouts)."""

@@ -44,6 +44,10 @@ def _requests(req: Request) -> Response:
         return Response(body=[[m, p] for m, p, _ in req.site.requests])
 
 
+def _stats(req: Request) -> Response:
+    return Response(body={"issues": len(req.site.issues), "throttled": req.site.throttled})
+
+
 def _clickup_stats(req: Request) -> Response:
     ws = req.site.clickup
     per_list: dict[str, int] = {}
@@ -76,6 +80,7 @@ CONTROL_ROUTES = [
     route("GET", "/_sandbox/writes", _writes, auth=False, realm="control"),
     route("POST", "/_sandbox/touch", _touch, auth=False, realm="control"),
     route("GET", "/_sandbox/requests", _requests, auth=False, realm="control"),
+    route("GET", "/_sandbox/stats", _stats, auth=False, realm="control"),
     route("GET", "/_sandbox/clickup/stats", _clickup_stats, auth=False, realm="control"),
     route("GET", "/", _index, auth=False, realm="control"),
 ]

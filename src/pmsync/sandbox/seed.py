@@ -190,9 +190,12 @@ class _Builder:
                                   created + timedelta(hours=1))
             history.append((joined, ids["sprint"], None, ref))
             if status == "Done":
-                end = min(_parse(sprint["endDate"]), self.latest)
-                done_at = max(joined + timedelta(hours=1),
-                              min(sprint_start + timedelta(days=2 + issue_id % 10), end))
+                # Done within the sprint, by the issue's own last update, spread to the
+                # minute: no two thousand issues finished at the same instant.
+                end = min(_parse(sprint["endDate"]), updated)
+                done_at = max(joined + timedelta(hours=1), min(
+                    sprint_start + timedelta(days=2 + issue_id % 10, minutes=issue_id % 997),
+                    end))
                 history.append((done_at, "status", site.status_field("To Do"),
                                 site.status_field("Done")))
         if status == "Done" or resolution:
