@@ -35,7 +35,6 @@ class Pacer:
         self.remaining: int | None = None
         self.reset_at: float | None = None
         self.clock, self.sleep = clock, sleep
-        self.waited = 0.0
 
     def before_request(self) -> None:
         if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
@@ -57,7 +56,6 @@ class Pacer:
         delay = moment - self.clock()
         if delay > 0:
             log.info("clickup: rate limit reached, waiting %.1f s for the reset", delay)
-            self.waited += delay
             self.sleep(delay + 0.01)
 
 
@@ -70,11 +68,9 @@ class ClickUpHttp:
         self.session.headers.update({"Authorization": token, "Content-Type": "application/json"})
         self.pacer = Pacer(per_minute)
         self.attempts, self.backoff, self.timeout = attempts, backoff, timeout
-        self.calls = 0
 
     def _send(self, method: str, path: str, params, body) -> Any:
         self.pacer.before_request()
-        self.calls += 1
         response = self.session.request(method, f"{self.base}{path}", params=params, json=body,
                                         timeout=self.timeout)
         self.pacer.after_response(response)

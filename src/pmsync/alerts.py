@@ -34,9 +34,6 @@ class AlertPlan:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, list[str]]:
-        return asdict(self)
-
 
 def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     """A story's finding goes to its epic (an item with no epic gets it itself); a

@@ -81,6 +81,9 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
         print(f"pmsync demo against the sandbox at {sandbox.url}")
         print(f"config    {config_path}")
         print(result.summary())
+        if not serve:
+            print("\nThe html files above stay; the sandbox stops now. To open the page links "
+                  "too, run `pmsync demo --serve`.")
         if serve:
             print(f"\nsandbox stays up at {sandbox.url} (open the page links above); "
                   "Ctrl-C to stop", flush=True)

@@ -20,7 +20,6 @@ SprintState = Literal["future", "active", "closed"]
 Severity = Literal["info", "warning", "critical"]
 
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-KINDS: tuple[Kind, ...] = ("epic", "story", "task", "bug", "subtask")
 
 # A facet is one (name, value) fact a connector knows about a tracker object,
 # e.g. ("project", "PAY") or ("label", "mobile"); product-line selectors match on them.
@@ -106,8 +105,6 @@ class Change:
     new: str | None
     change_id: str = ""
 
-
-TRACKED_FIELDS = ("due", "start", "sprint", "estimate", "status")
 
 
 @dataclass(frozen=True)

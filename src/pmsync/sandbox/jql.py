@@ -27,7 +27,6 @@ TOKEN = re.compile(
     re.VERBOSE,
 )
 DATE_FIELDS = {"created", "updated", "duedate", "resolutiondate", "due", "createddate", "updateddate"}
-KEYWORDS = {"and", "or", "not", "in", "is", "order", "by", "empty", "null"}
 
 
 class JqlError(ValueError):

@@ -234,10 +234,6 @@ def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def parse_jira_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 def _plant(b: _Builder) -> None:
     """One case of every rule, each next to a control that must stay silent."""
     site = b.site
