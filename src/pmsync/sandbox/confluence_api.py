@@ -197,7 +197,11 @@ def page_web_view(req: Request) -> Response:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(page['title'])} - Confluence sandbox</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em}</style>"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em}"
+        # Macros are Confluence's to draw; the sandbox shows where one sits, with its data.
+        "ac\\:parameter{display:none}ac\\:structured-macro{display:block;border:1px dashed #97a0af;"
+        "padding:.4em;margin:.5em 0}ac\\:structured-macro::before{content:'Confluence chart macro';"
+        "font-size:small;color:#6b778c}</style>"
         f"</head><body><p><small>Sandbox Confluence · version {page['version']['number']}</small></p>"
         f"<h1>{html.escape(page['title'])}</h1>{page['body']}</body></html>"
     )
