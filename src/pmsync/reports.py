@@ -100,43 +100,61 @@ def chart_markup(target: str, svgs: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
-def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
-                    dry_run: bool = False) -> list[ReportResult]:
-    envs = {"html": template_env(ws), "confluence": template_env(ws)}
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render: which template, for whom, published where."""
+
+    line: str  # the product line, or "portfolio"
+    template: str  # e.g. "sprint_review" → sprint_review.{html,confluence,markdown}.j2
+    title: str
+    report_key: str  # its page-ledger key
+    file_name: str  # its local HTML file, without .html
+    data: dict[str, Any]
+    trackers: frozenset[str]  # whose pages it goes to
+    svgs: dict[str, str]
+
+
+def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) -> list[ReportJob]:
     forecasts = epic_forecasts(portfolio)
     jobs = []
     for line in ws.config.product_lines:
         review = sprint_review(portfolio, line.name, findings, forecasts)
-        tracker = line.selectors[0].tracker if line.selectors else None
-        jobs.append((line.name, "sprint_review", f"Sprint review: {line.name}",
-                     f"sprint-review:{line.name}", f"sprint-review-{slug(line.name)}",
-                     {"review": review}, {tracker} if tracker else set(), review.charts))
+        home = frozenset({line.selectors[0].tracker}) if line.selectors else frozenset()
+        jobs.append(ReportJob(line.name, "sprint_review", f"Sprint review: {line.name}",
+                              f"sprint-review:{line.name}", f"sprint-review-{slug(line.name)}",
+                              {"review": review}, home, review.charts))
     plan = roadmap(portfolio, findings, forecasts)
-    trackers = {s.tracker for line in ws.config.product_lines for s in line.selectors}
-    jobs.append(("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
-                 {"roadmap": plan}, trackers, plan.charts))
+    every = frozenset(s.tracker for line in ws.config.product_lines for s in line.selectors)
+    jobs.append(ReportJob("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
+                          {"roadmap": plan}, every, plan.charts))
+    return jobs
+
+
+def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
+                    dry_run: bool = False) -> list[ReportResult]:
+    envs = {"html": template_env(ws), "confluence": template_env(ws)}
     results = []
-    for line, template, title, report_key, file_name, data, targets, svgs in jobs:
-        result = ReportResult(line, title)
-        base = {**data, "title": title, "today": portfolio.today, "portfolio": portfolio}
-        html = envs["html"].get_template(f"{template}.html.j2").render(
-            **base, target="html", charts=chart_markup("html", svgs))
+    for job in report_jobs(ws, findings, portfolio):
+        result = ReportResult(job.line, job.title)
+        base = {**job.data, "title": job.title, "today": portfolio.today, "portfolio": portfolio}
+        html = envs["html"].get_template(f"{job.template}.html.j2").render(
+            **base, target="html", charts=chart_markup("html", job.svgs))
         if dry_run:
             result.page_action = "would-publish"
         else:
             for publisher in ws.registry.publishers.values():
-                path = publisher.publish(ws.config, file_name, html)
+                path = publisher.publish(ws.config, job.file_name, html)
                 result.html_path = result.html_path or path
-        for tracker in sorted(t for t in targets if t in ws.config.trackers):
+        for tracker in sorted(t for t in job.trackers if t in ws.config.trackers):
             connector = ws.connector(tracker)
             if not getattr(connector, "publishes_pages", False):
                 continue
             fmt = connector.page_format
             env = envs.setdefault(fmt, template_env(ws, fmt))
-            body = env.get_template(f"{template}.{fmt}.j2").render(
-                **base, target=fmt, charts=chart_markup(fmt, svgs))
-            key = report_key if len(targets) == 1 else f"{report_key}:{tracker}"
-            _publish_page(ws, tracker, connector, key, title, body, result, dry_run)
+            body = env.get_template(f"{job.template}.{fmt}.j2").render(
+                **base, target=fmt, charts=chart_markup(fmt, job.svgs))
+            key = job.report_key if len(job.trackers) == 1 else f"{job.report_key}:{tracker}"
+            _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run)
         results.append(result)
     return results
 
