@@ -11,6 +11,7 @@ import responses
 from pmsync.config import TrackerConfig
 from pmsync.errors import AuthError
 from pmsync_jira.connector import JiraConnector
+from pmsync_jira.options import validate_config
 
 SITE = "https://example.atlassian.net"
 SERVER_INFO = {"deploymentType": "Cloud", "version": "1001.0.0", "versionNumbers": [1001, 0, 0]}
@@ -40,7 +41,7 @@ def connector(monkeypatch) -> JiraConnector:
         "email": "me@example.com", "token_env": "TEST_JIRA_TOKEN", "projects": ["PAY"],
         "page_size": 2, "retry_backoff": 0,
     })
-    JiraConnector.validate_config(tracker)
+    validate_config(tracker)
     return JiraConnector(tracker)
 
 

@@ -51,3 +51,20 @@ def test_code_is_ruff_clean():
     result = subprocess.run([str(ruff), "check", "src", "plugins", "tests", "benchmarks"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_command_option_and_tracker_key_is_documented():
+    from pmsync.cli import build_parser
+    from pmsync_clickup.options import OPTIONS as CLICKUP
+    from pmsync_jira.options import OPTIONS as JIRA
+
+    missing = [key for key in [*JIRA, *CLICKUP] if key not in README]
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    for name, sub in commands.choices.items():
+        if f"pmsync {name}" not in README:
+            missing.append(f"pmsync {name}")
+        missing += [option for action in [*sub._actions, *parser._actions]
+                    for option in action.option_strings
+                    if option.startswith("--") and option != "--help" and option not in README]
+    assert missing == []

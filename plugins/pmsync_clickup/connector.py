@@ -20,7 +20,6 @@ from pmsync.model import split_key
 from pmsync_clickup import mapping
 from pmsync_clickup.docs import DocPages
 from pmsync_clickup.http import ClickUpHttp
-from pmsync_clickup.options import validate_config
 
 log = logging.getLogger("pmsync.clickup")
 PAGE = 100
@@ -29,10 +28,6 @@ MARKER_PREFIX = "pmsync:"
 class ClickUpConnector:
     kind: ClassVar[str] = "clickup"
     page_format: ClassVar[str] = "markdown"
-
-    @classmethod
-    def validate_config(cls, tracker: TrackerConfig) -> None:
-        validate_config(tracker)
 
     def __init__(self, tracker: TrackerConfig):
         self.tracker = tracker

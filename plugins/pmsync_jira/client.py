@@ -84,7 +84,9 @@ class JiraSite:
         return self._jira
 
     # calls ------------------------------------------------------------------------
-    def guard(self, what: str, fn: Callable[[], T]) -> T:
+    def guard(self, what: str, fn: Callable[[], T], allow_conflict: bool = False) -> T:
+        """``fn`` under the retry policy, failures as one-line errors. With
+        ``allow_conflict`` a 409 comes back as the JIRAError, for the caller to handle."""
         try:
             return self.retry.call(fn)
         except (KeyError, ValueError, TypeError) as exc:  # first: a bad JSON body is an OSError too
@@ -93,9 +95,12 @@ class JiraSite:
                 f"({type(exc).__name__}: {exc}); is the url a Jira site?"
             ) from None
         except (JIRAError, OSError) as exc:
+            if allow_conflict and isinstance(exc, JIRAError) and exc.status_code == 409:
+                raise
             raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
 
-    def call(self, method: str, path: str, what: str, *, params=None, body=None) -> Any:
+    def call(self, method: str, path: str, what: str, *, params=None, body=None,
+             allow_conflict: bool = False) -> Any:
         """A raw call through the library's session (same auth, headers, timeouts)."""
         session = self.jira._session
         url = path if path.startswith("http") else f"{self.url}{path}"
@@ -107,24 +112,4 @@ class JiraSite:
             response = session.request(method, url, **kwargs)
             return response.json() if response.content else None
 
-        return self.guard(what, send)
-
-    def call_allowing_conflict(self, method: str, path: str, what: str, **kwargs) -> Any:
-        """Like call(), but a 409 Conflict is raised as JIRAError for the caller to handle."""
-        session = self.jira._session
-
-        def send() -> Any:
-            url = path if path.startswith("http") else f"{self.url}{path}"
-            response = session.request(method, url,
-                                       data=json.dumps(kwargs.get("body")),
-                                       params=kwargs.get("params"))
-            return response.json() if response.content else None
-
-        try:
-            return self.retry.call(send)
-        except JIRAError as exc:
-            if exc.status_code == 409:
-                raise
-            raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
-        except OSError as exc:
-            raise describe_failure(exc, f"Jira at {self.url}", what, self.secret_hint) from None
+        return self.guard(what, send, allow_conflict)

@@ -118,8 +118,8 @@ class CloudPages(Pages):
             "body": {"representation": "storage", "value": request.body},
             "version": {"number": page["version"]["number"] + 1, "message": "Updated by pmsync"},
         }
-        return self.site.call_allowing_conflict(
-            "PUT", self.page_path(page["id"]), "updating a Confluence page", body=payload)
+        return self.site.call("PUT", self.page_path(page["id"]), "updating a Confluence page",
+                              body=payload, allow_conflict=True)
 
 
 
@@ -161,6 +161,6 @@ class DataCenterPages(Pages):
             "body": {"storage": {"value": request.body, "representation": "storage"}},
             "version": {"number": page["version"]["number"] + 1, "message": "Updated by pmsync"},
         }
-        return self.site.call_allowing_conflict(
-            "PUT", self.page_path(page["id"]), "updating a Confluence page", body=payload)
+        return self.site.call("PUT", self.page_path(page["id"]), "updating a Confluence page",
+                              body=payload, allow_conflict=True)
 

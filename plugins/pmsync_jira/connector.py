@@ -21,17 +21,12 @@ from pmsync_jira import adf, mapping, search, wiki
 from pmsync_jira.client import JiraSite
 from pmsync_jira.confluence import CloudPages, DataCenterPages, Pages
 from pmsync_jira.http import RetryPolicy
-from pmsync_jira.options import validate_config
 
 log = logging.getLogger("pmsync.jira")
 
 class JiraConnector:
     kind: ClassVar[str] = "jira"
     page_format: ClassVar[str] = "confluence"
-
-    @classmethod
-    def validate_config(cls, tracker: TrackerConfig) -> None:
-        validate_config(tracker)
 
     def __init__(self, tracker: TrackerConfig):
         self.tracker = tracker

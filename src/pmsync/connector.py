@@ -79,6 +79,9 @@ class PageRequest:
 
 
 class Connector(Protocol):
+    """A connector instance. What a plugin registers is its factory: the class itself (with
+    ``kind`` and a ``validate_config`` classmethod) or a LazyConnector naming it."""
+
     kind: ClassVar[str]
     page_format: ClassVar[str]  # template flavour for pages, e.g. "confluence" or "markdown"
 

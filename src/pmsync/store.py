@@ -20,7 +20,7 @@ from typing import Any
 
 from pmsync.errors import ConfigError
 from pmsync.migrations import migrate
-from pmsync.model import Change, Link, from_json, pack, record_kind, split_key, to_json, unpack
+from pmsync.model import Change, Link, from_json, pack, record_kind, to_json, unpack
 
 
 @contextmanager
@@ -149,10 +149,13 @@ class Store:
     def replace_links(self, tracker: str, item_keys: set[str], links: list[Link], run_id: int):
         """The links touching ``item_keys`` become exactly ``links``; others stay."""
         wanted = {link.key: link for link in links}
-        for link in self.current("link", tracker=tracker):
-            touches = link.blocker_key in item_keys or link.blocked_key in item_keys
-            if touches and link.key not in wanted:
-                self.mark_removed("link", link.key, run_id)
+        # Called once a page on the sync's hot path: read keys only ("blocker->blocked").
+        for (key,) in self.conn.execute(
+                "SELECT key FROM records WHERE kind = 'link' AND tracker = ? AND removed = 0",
+                (tracker,)):
+            blocker, _, blocked = key.partition("->")
+            if (blocker in item_keys or blocked in item_keys) and key not in wanted:
+                self.mark_removed("link", key, run_id)
         return self.upsert(tracker, wanted.values(), run_id)
 
     def mark_removed(self, kind: str, key: str, run_id: int) -> None:
@@ -332,6 +335,3 @@ class Store:
             ),
         )
 
-
-def tracker_of(key: str) -> str:
-    return split_key(key)[0]

@@ -63,6 +63,40 @@ def weeks_needed(curve: list[float], remaining: float) -> int | None:
     return index + 1 if index < len(curve) else None
 
 
+class LineForecast:
+    """One product line's simulated futures; answers for any of its epics."""
+
+    def __init__(self, portfolio: Portfolio, line: str | None, items: list[WorkItem],
+                 percentile: float, weeks: int, trials: int, seed: int):
+        self.portfolio, self.percentile, self.weeks = portfolio, percentile, weeks
+        self.by_points = any(i.estimate for i in items if i.kind != "epic")
+        self.unit = "points" if self.by_points else "items"
+        samples = weekly_throughput(portfolio, items, weeks, self.by_points)
+        line_seed = int(hashlib.sha256(f"{seed}:{line}".encode()).hexdigest()[:8], 16)
+        # No throughput at all: nothing to forecast from.
+        self.curves = (percentile_curves(samples, (50.0, percentile), trials, line_seed)
+                       if any(samples) else None)
+
+    def remaining(self, epic: WorkItem) -> float:
+        return sum((c.estimate or 0) if self.by_points else 1
+                   for c in self.portfolio.children.get(epic.key, ()) if c.is_open)
+
+    def dates(self, remaining: float) -> tuple[date | None, date | None]:
+        """p50 and the chosen percentile's finish date; None where it is beyond the horizon."""
+        found = []
+        for p in (50.0, self.percentile):
+            need = weeks_needed(self.curves[p], remaining) if self.curves else None
+            found.append(self.portfolio.today + timedelta(weeks=need) if need else None)
+        return found[0], found[1]
+
+
+def by_line(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
+    lines: dict[str | None, list[WorkItem]] = defaultdict(list)
+    for item in portfolio.items.values():
+        lines[item.product_line].append(item)
+    return lines
+
+
 class ForecastAfterDue(BaseRule):
     id = "forecast-after-due"
     summary = "The Monte Carlo forecast of an epic's remaining scope lands after its due date."
@@ -74,48 +108,39 @@ class ForecastAfterDue(BaseRule):
     }
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
-        by_line: dict[str | None, list[WorkItem]] = defaultdict(list)
-        for item in portfolio.items.values():
-            by_line[item.product_line].append(item)
-        for line, items in sorted(by_line.items(), key=lambda kv: str(kv[0])):
+        for line, items in sorted(by_line(portfolio).items(), key=lambda kv: str(kv[0])):
             # An epic already past due is epic-overdue's finding; forecast the rest.
             epics = [i for i in items if i.kind == "epic" and i.is_open and i.due
                      and i.due >= portfolio.today]
             if not epics:
                 continue
-            by_points = any(i.estimate for i in items if i.kind != "epic")
-            weeks = int(self.opt(settings, "weeks", line))
-            samples = weekly_throughput(portfolio, items, weeks, by_points)
-            if not any(samples):
-                continue  # no throughput to forecast from
-            p = float(self.opt(settings, "percentile", line))
-            seed = int(hashlib.sha256(f"{self.opt(settings, 'seed', line)}:{line}".encode())
-                       .hexdigest()[:8], 16)
-            curves = percentile_curves(samples, (50.0, p), int(self.opt(settings, "trials", line)),
-                                       seed)
-            unit = "points" if by_points else "items"
+            forecast = LineForecast(
+                portfolio, line, items, float(self.opt(settings, "percentile", line)),
+                int(self.opt(settings, "weeks", line)), int(self.opt(settings, "trials", line)),
+                int(self.opt(settings, "seed", line)))
+            if forecast.curves is None:
+                continue
             for epic in epics:
-                yield from self._forecast(portfolio, epic, curves, p, by_points, weeks, unit)
+                yield from self._forecast(epic, forecast)
 
-    def _forecast(self, portfolio, epic, curves, p, by_points, weeks, unit):
-        open_children = [c for c in portfolio.children.get(epic.key, ()) if c.is_open]
-        remaining = sum((c.estimate or 0) if by_points else 1 for c in open_children)
+    def _forecast(self, epic: WorkItem, forecast: LineForecast) -> Iterator[Finding]:
+        remaining = forecast.remaining(epic)
         if remaining <= 0:
             return
-        need = weeks_needed(curves[p], remaining)
-        landing = (portfolio.today + timedelta(weeks=need)) if need else None
+        p50, landing = forecast.dates(remaining)
         if landing is not None and landing <= epic.due:
             return
-        median = weeks_needed(curves[50.0], remaining)
-        p50 = (portfolio.today + timedelta(weeks=median)).isoformat() if median else "beyond 2 years"
+        p, unit = forecast.percentile, forecast.unit
+        p50_text = p50.isoformat() if p50 else "beyond 2 years"
         p_text = landing.isoformat() if landing else "beyond 2 years"
         yield self.finding(
             subject_key=epic.key, product_line=epic.product_line,
             message=(f"Epic {epic.key} is due {epic.due.isoformat()} but at its line's recent "
                      f"pace its remaining {remaining:g} {unit} finish by {p_text} "
                      f"({p:g} % confidence)."),
-            evidence=(("remaining", f"{remaining:g} {unit}"), ("p50", p50), (f"p{p:g}", p_text),
-                      ("throughput window", f"last {weeks} weeks"), ("due", epic.due.isoformat())),
+            evidence=(("remaining", f"{remaining:g} {unit}"), ("p50", p50_text),
+                      (f"p{p:g}", p_text), ("throughput window", f"last {forecast.weeks} weeks"),
+                      ("due", epic.due.isoformat())),
         )
 
 
@@ -128,25 +153,15 @@ def epic_forecasts(portfolio: Portfolio, percentile: float = 85.0, weeks: int = 
                    trials: int = 500, seed: int = 7) -> dict[str, tuple[date | None, date | None]]:
     """For reports: each open epic's p50 and p-th percentile finish date (None: beyond)."""
     out: dict[str, tuple[date | None, date | None]] = {}
-    by_line: dict[str | None, list[WorkItem]] = defaultdict(list)
-    for item in portfolio.items.values():
-        by_line[item.product_line].append(item)
-    for line, items in by_line.items():
+    for line, items in by_line(portfolio).items():
         epics = [i for i in items if i.kind == "epic" and i.is_open]
-        by_points = any(i.estimate for i in items if i.kind != "epic")
-        samples = weekly_throughput(portfolio, items, weeks, by_points)
-        if not epics or not any(samples):
+        if not epics:
             continue
-        line_seed = int(hashlib.sha256(f"{seed}:{line}".encode()).hexdigest()[:8], 16)
-        curves = percentile_curves(samples, (50.0, percentile), trials, line_seed)
+        forecast = LineForecast(portfolio, line, items, percentile, weeks, trials, seed)
+        if forecast.curves is None:
+            continue
         for epic in epics:
-            remaining = sum((c.estimate or 0) if by_points else 1
-                            for c in portfolio.children.get(epic.key, ()) if c.is_open)
-            if remaining <= 0:
-                continue
-            dates = []
-            for p in (50.0, percentile):
-                need = weeks_needed(curves[p], remaining)
-                dates.append(portfolio.today + timedelta(weeks=need) if need else None)
-            out[epic.key] = (dates[0], dates[1])
+            remaining = forecast.remaining(epic)
+            if remaining > 0:
+                out[epic.key] = forecast.dates(remaining)
     return out
