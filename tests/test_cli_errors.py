@@ -66,7 +66,9 @@ def test_wrong_token_exits_3_and_writes_nothing(config_path, capsys, monkeypatch
     store = Store(config_path.parent / "state" / "pmsync.sqlite3")
     try:
         assert store.count("item") == 0 and store.cursor("jira") is None
-        assert store.runs() == []
+        (run,) = store.runs()  # recorded as failed, with the one line the user saw
+        assert (run.command, run.outcome, run.exit_code) == ("run", "failed", 3)
+        assert "refused the credentials" in run.error and "not-the-token" not in run.error
     finally:
         store.close()
 

@@ -6,12 +6,24 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from pmsync import __version__
-from pmsync.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, PmsyncError
+from pmsync.errors import (
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    ConfigError,
+    PmsyncError,
+    Terminated,
+)
 from pmsync.logs import mask, setup_logging
 from pmsync.model import SEVERITIES
 
@@ -58,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sync into the store, but post and publish nothing")
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
 
+    p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--limit", type=int, default=20, help="how many runs, newest first")
+
     p = sub.add_parser("plugins", help="list the loaded plugins")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
@@ -84,19 +100,70 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
     try:
-        return COMMANDS[args.command](args)
+        with sigterm_as_exception():
+            return COMMANDS[args.command](args)
     except PmsyncError as exc:
         print(f"pmsync: error: {mask(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("pmsync: interrupted; what was committed before is kept", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        what = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else "terminated"
+        print(f"pmsync: {what}; every finished write is recorded, the unfinished one was "
+              "rolled back; the next run carries on", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"pmsync: error: internal error ({type(exc).__name__}: {mask(str(exc))}); "
+              "rerun with -v for the traceback and report it", file=sys.stderr)
+        return EXIT_FAILED
+
+
+@contextmanager
+def sigterm_as_exception() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C does: transactions roll back, the run is recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _workspace(args):
     from pmsync.workspace import Workspace
 
     return Workspace.open(args.config)
+
+
+def _recorded(step: Callable, locked: bool = True) -> Callable:
+    """Run ``step(ws, args, run)`` inside one recorded run (and the run lock, if ``locked``).
+
+    Failures a step carried on past (``run.fail``) are listed, and the exit code is the
+    first one's."""
+
+    def command(args) -> int:
+        from pmsync.lock import run_lock
+
+        ws = _workspace(args)
+        try:
+            with run_lock(ws.config.lock_path) if locked else nullcontext(), \
+                    ws.store.run(args.command) as run:
+                ws.run_id = run.id
+                code = step(ws, args, run)
+                for failure in run.failures:
+                    print(f"pmsync: error: {failure}", file=sys.stderr)
+                run.exit_code = run.failure_code or code
+                return run.exit_code
+        finally:
+            ws.close()
+
+    return command
 
 
 def cmd_init(args) -> int:
@@ -109,72 +176,75 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _locked(step: Callable) -> Callable:
-    def command(args) -> int:
-        from pmsync.lock import run_lock
-
-        ws = _workspace(args)
-        try:
-            with run_lock(ws.config.lock_path):
-                return step(ws, args)
-        finally:
-            ws.close()
-
-    return command
-
-
-def _sync(ws, args) -> int:
+def _sync(ws, args, run) -> int:
+    from pmsync.cycle import sync_counts
     from pmsync.sync import sync_all
 
-    for result in sync_all(ws):
+    results = sync_all(ws)
+    run.add(sync_counts(results))
+    for result in results:
         print(f"{result.tracker}: {result.fetched} items fetched, {result.changed} records changed")
-    if ws.run_id is not None:
-        ws.store.finish_run(ws.run_id, "done")
     return EXIT_OK
 
 
-def cmd_check(args) -> int:
+def _check(ws, args, run) -> int:
     from pmsync.check import explain, findings_json, findings_table, run_check
 
-    ws = _workspace(args)
-    try:
-        portfolio, findings = run_check(ws, args.baseline, with_suppressed=args.suppressed)
-        if args.explain:
-            if args.suppressed:  # explain looks among all findings
-                findings += run_check(ws, args.baseline)[1]
-            match = [f for f in findings if f.fingerprint.startswith(args.explain)]
-            if len(match) != 1:
-                raise ConfigError(f"--explain {args.explain}: {len(match)} findings match; give "
-                                  "a fingerprint from `pmsync check --format json`")
-            print(explain(portfolio, match[0]))
-            return EXIT_OK
-    finally:
-        ws.close()
+    portfolio, findings = run_check(ws, args.baseline, with_suppressed=args.suppressed)
+    run.count("findings", len(findings))
+    if args.explain:
+        if args.suppressed:  # explain looks among all findings
+            findings += run_check(ws, args.baseline)[1]
+        match = [f for f in findings if f.fingerprint.startswith(args.explain)]
+        if len(match) != 1:
+            raise ConfigError(f"--explain {args.explain}: {len(match)} findings match; give "
+                              "a fingerprint from `pmsync check --format json`")
+        print(explain(portfolio, match[0]))
+        return EXIT_OK
     print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _fail_on(findings, args.fail_on)
 
 
 def cmd_baseline(args) -> int:
+    if args.action == "save":
+        return _recorded(_baseline_save, locked=False)(args)
     ws = _workspace(args)
     try:
-        store = ws.store
-        if args.action == "list":
-            rows = store.baselines()
-            for row in rows:
-                print(f"{row['name']:<24} run {row['run_id']:<6} state of {row['run_started']}")
-            if not rows:
-                print("No baselines saved; `pmsync baseline save NAME` freezes the current state.")
-            return EXIT_OK
-        if not args.name:
-            raise ConfigError("baseline save needs a NAME, e.g. `pmsync baseline save q3-plan`")
-        run = store.latest_run()
-        if run is None:
-            raise ConfigError("nothing synced yet: run `pmsync sync` before saving a baseline")
-        store.save_baseline(args.name, run[0])
-        print(f"saved baseline {args.name!r}: the state after run {run[0]} ({run[1]})")
+        rows = ws.store.baselines()
+        for row in rows:
+            print(f"{row['name']:<24} run {row['run_id']:<6} state of {row['run_started']}")
+        if not rows:
+            print("No baselines saved; `pmsync baseline save NAME` freezes the current state.")
         return EXIT_OK
     finally:
         ws.close()
+
+
+def _baseline_save(ws, args, run) -> int:
+    if not args.name:
+        raise ConfigError("baseline save needs a NAME, e.g. `pmsync baseline save q3-plan`")
+    latest = ws.store.latest_run()
+    if latest is None:
+        raise ConfigError("nothing synced yet: run `pmsync sync` before saving a baseline")
+    ws.store.save_baseline(args.name, latest[0])
+    print(f"saved baseline {args.name!r}: the state after run {latest[0]} ({latest[1]})")
+    return EXIT_OK
+
+
+def cmd_runs(args) -> int:
+    from pmsync.runs import runs_json, runs_table
+
+    ws = _workspace(args)
+    try:
+        if not ws.config.store_path.exists():
+            records = []
+        else:
+            ws.store.reap_crashed()
+            records = ws.store.runs(limit=max(args.limit, 1))
+    finally:
+        ws.close()
+    print(runs_json(records) if args.format == "json" else runs_table(records))
+    return EXIT_OK
 
 
 def _fail_on(findings, severity: str | None) -> int:
@@ -183,13 +253,16 @@ def _fail_on(findings, severity: str | None) -> int:
     return EXIT_FINDINGS if severity and at_or_above(findings, severity) else EXIT_OK
 
 
-def _alert(ws, args) -> int:
+def _alert(ws, args, run) -> int:
     from pmsync.alerts import sync_alerts
     from pmsync.check import run_check, suppressed
+    from pmsync.cycle import alert_counts
 
     portfolio, findings = run_check(ws)
+    run.count("findings", len(findings))
     plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run,
                        suppressed=frozenset(suppressed(ws)))
+    run.add(alert_counts(plan, args.dry_run))
     verb = "would be" if args.dry_run else "were"
     for action in ("created", "edited", "resolved", "unchanged", "skipped"):
         for label in getattr(plan, action):
@@ -199,21 +272,25 @@ def _alert(ws, args) -> int:
     return EXIT_OK
 
 
-def _report(ws, args) -> int:
+def _report(ws, args, run) -> int:
     from pmsync.check import run_check
+    from pmsync.cycle import report_counts
     from pmsync.reports import publish_reports
 
     portfolio, findings = run_check(ws)
-    for result in publish_reports(ws, findings, portfolio, dry_run=args.dry_run):
+    run.count("findings", len(findings))
+    results = publish_reports(ws, findings, portfolio, dry_run=args.dry_run)
+    run.add(report_counts(results))
+    for result in results:
         where = result.page_url or "no page"
         print(f"{result.line}: page {result.page_action} {where}; html {result.html_path or '-'}")
     return EXIT_OK
 
 
-def _run(ws, args) -> int:
+def _run(ws, args, run) -> int:
     from pmsync.cycle import run_cycle
 
-    result = run_cycle(ws, dry_run=args.dry_run)
+    result = run_cycle(ws, run, dry_run=args.dry_run)
     print(result.summary())
     return _fail_on(result.findings, args.fail_on)
 
@@ -268,12 +345,13 @@ def cmd_demo(args) -> int:
 
 COMMANDS: dict[str, Callable] = {
     "init": cmd_init,
-    "sync": _locked(_sync),
-    "check": cmd_check,
+    "sync": _recorded(_sync),
+    "check": _recorded(_check, locked=False),
     "baseline": cmd_baseline,
-    "alert": _locked(_alert),
-    "report": _locked(_report),
-    "run": _locked(_run),
+    "alert": _recorded(_alert),
+    "report": _recorded(_report),
+    "run": _recorded(_run),
+    "runs": cmd_runs,
     "plugins": cmd_plugins,
     "sandbox": cmd_sandbox,
     "demo": cmd_demo,

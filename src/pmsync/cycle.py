@@ -9,6 +9,7 @@ from pmsync.alerts import AlertPlan, sync_alerts
 from pmsync.check import run_check, suppressed
 from pmsync.model import Finding
 from pmsync.reports import ReportResult, publish_reports
+from pmsync.store import Run
 from pmsync.sync import SyncResult, sync_all
 from pmsync.workspace import Workspace
 
@@ -41,13 +42,34 @@ class CycleResult:
         return "\n".join(lines)
 
 
-def run_cycle(ws: Workspace, dry_run: bool = False) -> CycleResult:
+def run_cycle(ws: Workspace, run: Run, dry_run: bool = False) -> CycleResult:
     synced = sync_all(ws)  # reading trackers is safe even in a dry run
+    run.add(sync_counts(synced))
     portfolio, findings = run_check(ws)
+    run.count("findings", len(findings))
     # Reports first: the comments link to the pages they publish.
     reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
+    run.add(report_counts(reports))
     alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run,
                          suppressed=frozenset(suppressed(ws)))
-    if ws.run_id is not None:
-        ws.store.finish_run(ws.run_id, "done")
+    run.add(alert_counts(alerts, dry_run))
     return CycleResult(synced, findings, alerts, reports)
+
+
+# What each step adds to its run record (`pmsync runs`).
+def sync_counts(results: list[SyncResult]) -> dict[str, int]:
+    return {"fetched": sum(r.fetched for r in results),
+            "changed": sum(r.changed for r in results)}
+
+
+def alert_counts(plan: AlertPlan, dry_run: bool) -> dict[str, int]:
+    if dry_run:  # nothing was written: say so in the names
+        return {"would_create": len(plan.created), "would_edit": len(plan.edited),
+                "would_resolve": len(plan.resolved)}
+    return {"created": len(plan.created), "edited": len(plan.edited),
+            "resolved": len(plan.resolved), "unchanged": len(plan.unchanged)}
+
+
+def report_counts(results: list[ReportResult]) -> dict[str, int]:
+    return {"pages_written": sum(r.page_action in ("created", "updated") for r in results),
+            "html_files": sum(r.html_path is not None for r in results)}

@@ -74,8 +74,9 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
             os.environ[CLICKUP_TOKEN_ENV] = clickup.token
         ws = Workspace.open(config_path)
         try:
-            with run_lock(ws.config.lock_path):
-                result = run_cycle(ws)
+            with run_lock(ws.config.lock_path), ws.store.run("demo") as run:
+                ws.run_id = run.id
+                result = run_cycle(ws, run)
         finally:
             ws.close()
         print(f"pmsync demo against the sandbox at {sandbox.url}")

@@ -1,12 +1,19 @@
-"""Errors a person can act on, each carrying the exit code the CLI returns."""
+"""Errors a person can act on, each carrying the exit code the CLI returns.
+
+The codes are documented in the README's exit-code table; keep the two in step.
+"""
 
 from __future__ import annotations
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_TRACKER = 3
-EXIT_LOCKED = 4
+EXIT_FINDINGS = 1  # --fail-on: a finding at or above the severity asked for
+EXIT_USAGE = 2  # bad command line or config
+EXIT_TRACKER = 3  # a tracker unreachable, refusing our credentials or answering an error
+EXIT_LOCKED = 4  # another run holds the lock
+EXIT_STATE = 5  # the store or a folder pmsync writes is damaged, unwritable or full
+EXIT_FAILED = 70  # a bug in pmsync (EX_SOFTWARE): -v shows the traceback
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 class PmsyncError(Exception):
@@ -31,3 +38,13 @@ class AuthError(TrackerError):
 
 class LockHeld(PmsyncError):
     exit_code = EXIT_LOCKED
+
+
+class StateError(PmsyncError):
+    """The store, the state folder or the reports folder cannot be used as it is."""
+
+    exit_code = EXIT_STATE
+
+
+class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
+    """SIGTERM arrived: unwinds like Ctrl-C, so transactions roll back and the run is recorded."""

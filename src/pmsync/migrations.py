@@ -95,6 +95,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE records ADD COLUMN packed BLOB;
     """,
+    # 4: run records. outcome is 'running' until the run ends (done / failed / interrupted);
+    # pid and host tell a run still going from one whose process died ('crashed').
+    # Rows from before this migration that never finished cannot be told apart: their
+    # process is long gone, so they count as crashed.
+    """
+    ALTER TABLE runs RENAME COLUMN status TO outcome;
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    ALTER TABLE runs ADD COLUMN exit_code INTEGER;
+    ALTER TABLE runs ADD COLUMN counts TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE runs ADD COLUMN error TEXT;
+    UPDATE runs SET outcome = 'crashed' WHERE outcome = 'running';
+    UPDATE runs SET exit_code = 0 WHERE outcome = 'done';
+    """,
 ]
 
 

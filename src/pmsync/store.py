@@ -10,15 +10,25 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pmsync.errors import ConfigError
+from pmsync.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    ConfigError,
+    PmsyncError,
+    Terminated,
+)
+from pmsync.logs import mask
 from pmsync.migrations import migrate
 from pmsync.model import Change, Link, from_json, pack, record_kind, to_json, unpack
 
@@ -41,6 +51,76 @@ def utcnow() -> str:
 def content_hash(data: Any) -> str:
     text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Run:
+    """The run in progress: the steps add their counts and any failures they carried on past."""
+
+    id: int
+    command: str
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    failure_code: int = 0  # the exit code of the first failure carried past
+    exit_code: int = 0
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name, n in counts.items():
+            self.count(name, n)
+
+    def fail(self, error: PmsyncError) -> None:
+        """A step failed but the run goes on (the other trackers, reports, alerts)."""
+        self.failures.append(mask(str(error)))
+        self.failure_code = self.failure_code or error.exit_code
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A recorded run, as `pmsync runs` shows it."""
+
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    outcome: str  # running / done / failed / interrupted / crashed
+    exit_code: int | None
+    counts: dict[str, int]
+    error: str | None
+    pid: int | None
+    host: str | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        delta = datetime.fromisoformat(self.finished_at) - datetime.fromisoformat(self.started_at)
+        return delta.total_seconds()
+
+
+def outcome_of(exc: BaseException) -> tuple[str, int]:
+    """How a run that raised ``exc`` ended, and the exit code the CLI gives it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", EXIT_INTERRUPTED
+    if isinstance(exc, Terminated):
+        return "interrupted", EXIT_TERMINATED
+    if isinstance(exc, PmsyncError):
+        return "failed", exc.exit_code
+    return "failed", EXIT_FAILED
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -92,20 +172,66 @@ class Store:
         self.conn.execute("COMMIT")
 
     # runs ---------------------------------------------------------------
+    @contextmanager
+    def run(self, command: str) -> Iterator[Run]:
+        """Record one command from start to end: its outcome, exit code and counts.
+
+        The row is committed first (outcome 'running', with our pid and host), so a run
+        whose process dies stays visible and is later told apart as 'crashed'.
+        """
+        self.reap_crashed()
+        run = Run(self.begin_run(command), command)
+        try:
+            yield run
+        except BaseException as exc:
+            outcome, code = outcome_of(exc)
+            run.exit_code = code
+            # If the store itself failed, the original error is the one to report.
+            with suppress(sqlite3.Error):
+                self.finish_run(run, outcome, error=mask(str(exc)) or type(exc).__name__)
+            raise
+        self.finish_run(run, "failed" if run.failures else "done")
+
     def begin_run(self, command: str) -> int:
         cur = self.conn.execute(
-            "INSERT INTO runs(command, started_at) VALUES (?, ?)", (command, utcnow())
+            "INSERT INTO runs(command, started_at, pid, host) VALUES (?, ?, ?, ?)",
+            (command, utcnow(), os.getpid(), socket.gethostname()),
         )
         return int(cur.lastrowid)
 
-    def finish_run(self, run_id: int, status: str) -> None:
+    def finish_run(self, run: Run | int, outcome: str = "done", error: str | None = None) -> None:
+        if isinstance(run, int):  # a bare id: a benchmark or a test making rows by hand
+            run = Run(run, "")
+        if run.failures and error is None:
+            error = "; ".join(run.failures)
         self.conn.execute(
-            "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", (utcnow(), status, run_id)
+            "UPDATE runs SET finished_at = ?, outcome = ?, exit_code = ?, counts = ?, error = ? "
+            "WHERE id = ?",
+            (utcnow(), outcome, run.exit_code, json.dumps(run.counts, sort_keys=True), error,
+             run.id),
         )
 
-    def runs(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT id, command, started_at, status FROM runs ORDER BY id")
-        return [dict(zip(("id", "command", "started_at", "status"), r, strict=True)) for r in rows]
+    def reap_crashed(self) -> int:
+        """Mark as crashed the runs still 'running' whose process on this host is gone."""
+        host = socket.gethostname()
+        dead = [run_id for run_id, pid in self.conn.execute(
+            "SELECT id, pid FROM runs WHERE outcome = 'running' AND host = ?", (host,))
+            if not pid_alive(pid)]
+        for run_id in dead:
+            self.conn.execute("UPDATE runs SET outcome = 'crashed' WHERE id = ? "
+                              "AND outcome = 'running'", (run_id,))
+        return len(dead)
+
+    def runs(self, limit: int | None = None) -> list[RunRecord]:
+        """Recorded runs, newest first."""
+        sql = ("SELECT id, command, started_at, finished_at, outcome, exit_code, counts, "
+               "error, pid, host FROM runs ORDER BY id DESC")
+        rows = self.conn.execute(sql + (" LIMIT ?" if limit else ""),
+                                 (limit,) if limit else ())
+        return [RunRecord(run_id, command, started, finished, outcome, code,
+                          json.loads(counts or "{}"), error, pid, host)
+                for run_id, command, started, finished, outcome, code, counts, error, pid, host
+                in rows]
 
     # records (call inside transaction()) -----------------------------------
     def upsert(self, tracker: str, records: Iterable[Any], run_id: int) -> int:
