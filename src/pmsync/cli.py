@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
+    p.add_argument("--time-zone", default="America/New_York",
+                   help="the site user's IANA time zone (/myself timeZone; seeded dates)")
     p.add_argument("--clickup-size", type=int, default=40, help="ClickUp tasks (0: no ClickUp)")
     p.add_argument("--clickup-lists", type=int, default=7)
     p.add_argument("--clickup-rate", metavar="N/SECONDS",
@@ -308,11 +310,19 @@ def cmd_plugins(args) -> int:
 
 
 def cmd_sandbox(args) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from pmsync.sandbox import Sandbox
 
     deployment = "Cloud" if args.deployment == "cloud" else "Server"
+    try:
+        ZoneInfo(args.time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(f"--time-zone {args.time_zone!r} is not an IANA time zone; "
+                          "try e.g. Pacific/Auckland or Europe/Berlin") from None
     sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
                             latency=args.latency, deployment=deployment,
+                            time_zone=args.time_zone,
                             clickup_size=args.clickup_size, clickup_lists=args.clickup_lists)
     if args.clickup_rate and sandbox.site.clickup:
         from pmsync.sandbox.site import RateLimit

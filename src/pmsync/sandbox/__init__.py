@@ -76,7 +76,20 @@ def _touch(req: Request) -> Response:
     return Response(body={"touched": keys})
 
 
+def _move(req: Request) -> Response:
+    """Move an issue to another project, as Jira's move does: {"key": "PAY-4", "project": "MOB"}
+    answers {"key": "MOB-31"}; the old key keeps answering with the moved issue."""
+    body = req.json() or {}
+    site = req.site
+    with site.lock:
+        key = site.current_key(str(body.get("key", "")).upper())
+        if key not in site.issues or body.get("project") not in site.projects:
+            return Response(400, {"error": "need an existing issue key and project key"})
+        return Response(body={"key": site.move_issue(key, body["project"])})
+
+
 CONTROL_ROUTES = [
+    route("POST", "/_sandbox/move", _move, auth=False, realm="control"),
     route("GET", "/_sandbox/writes", _writes, auth=False, realm="control"),
     route("POST", "/_sandbox/touch", _touch, auth=False, realm="control"),
     route("GET", "/_sandbox/requests", _requests, auth=False, realm="control"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
+from pmsync.sandbox.site import STATUSES, Site
 
 AGILE_MAX = 50
 
@@ -31,20 +32,56 @@ def boards(req: Request) -> Response:
 
 
 def board_sprints(req: Request) -> Response:
-    try:
-        board_id = int(req.params["boardId"])
-    except ValueError:
-        raise HttpError(400, jira_error("The board id must be a number.")) from None
-    if board_id not in req.site.boards:
-        raise HttpError(404, jira_error(
-            f"Board {board_id} does not exist or you do not have permission to see it."))
+    board_id = _board_or_404(req)["id"]
     states = set(req.args("state")) or {"future", "active", "closed"}
     sprints = [s for s in req.site.sprints.values()
                if s["originBoardId"] == board_id and s["state"] in states]
     return _agile_page(req, sprints)
 
 
+def _board_or_404(req: Request) -> dict[str, Any]:
+    try:
+        board_id = int(req.params["boardId"])
+    except ValueError:
+        raise HttpError(400, jira_error("The board id must be a number.")) from None
+    board = req.site.boards.get(board_id)
+    if board is None:
+        raise HttpError(404, jira_error(
+            f"Board {board_id} does not exist or you do not have permission to see it."))
+    return board
+
+
+def estimation_role(site: Site, board: dict[str, Any]) -> str:
+    """Which field the board sums: team-managed Cloud boards use "Story point estimate"."""
+    project = site.projects.get(board["location"]["projectKey"]) or {}
+    return "story_point_estimate" if site.is_cloud and project.get("simplified") else "story_points"
+
+
+def board_configuration(req: Request) -> Response:
+    """GET /board/{id}/configuration: columns, ranking and the board's estimation field."""
+    site = req.site
+    board = _board_or_404(req)
+    role = estimation_role(site, board)
+    base = site.base_url
+    columns = [{"name": name, "statuses": [
+        {"id": status_id, "self": f"{base}/rest/api/2/status/{status_id}"}]}
+        for name, (status_id, _) in STATUSES.items()]
+    body = {
+        "id": board["id"], "name": board["name"], "type": board["type"],
+        "self": f"{base}/rest/agile/1.0/board/{board['id']}/configuration",
+        "location": {"type": "project", "projectKeyOrId": board["location"]["projectKey"]},
+        "filter": {"id": str(10000 + board["id"]), "self": f"{base}/rest/api/2/filter/"
+                                                           f"{10000 + board['id']}"},
+        "columnConfig": {"columns": columns, "constraintType": "none"},
+        "estimation": {"type": "field", "field": {"fieldId": site.field_ids[role],
+                                                  "displayName": site.field_names[role]}},
+        "ranking": {"rankCustomFieldId": 10019},
+    }
+    return Response(body=body)
+
+
 ROUTES = [
     route("GET", "/rest/agile/1.0/board", boards),
     route("GET", "/rest/agile/1.0/board/{boardId}/sprint", board_sprints),
+    route("GET", "/rest/agile/1.0/board/{boardId}/configuration", board_configuration),
 ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 from pmsync.sandbox import jira_agile, jira_comments, jql
-from pmsync.sandbox.jira_views import issue_view
+from pmsync.sandbox.jira_views import history_view, issue_view, versioned
 from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
-from pmsync.sandbox.site import LINK_TYPES, Site, jira_time
+from pmsync.sandbox.site import FLOAT_TYPE, LINK_TYPES, Site, jira_time
 
 SEARCH_MAX = 100  # the most issues one search page returns when fields are asked for
 SEARCH_MAX_ID_ONLY = 5000
@@ -59,9 +60,6 @@ def myself(req: Request) -> Response:
         "applicationRoles": {"size": 1, "items": []},
         "expand": "groups,applicationRoles",
     }
-    if not site.is_cloud:  # DC names users; there is no accountId
-        user.pop("accountId")
-        user.update(name=account.name, key=f"JIRAUSER{10000 + len(account.name)}")
     return Response(body=user)
 
 
@@ -106,23 +104,26 @@ def fields(req: Request) -> Response:
         _system_field("updated", "Updated", "datetime"),
         _system_field("priority", "Priority", "priority"),
     ]
+    names = site.field_names
     custom = [
-        _custom_field(ids["sprint"], "Sprint", {
+        _custom_field(ids["sprint"], names["sprint"], {
             "type": "array", "items": "json" if site.is_cloud else "string",
             "custom": "com.pyxis.greenhopper.jira:gh-sprint"}),
-        _custom_field(ids["story_points"], "Story Points", {
-            "type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"}),
-        _custom_field(ids["start_date"], "Start date", {
+        _custom_field(ids["story_points"], names["story_points"], {
+            "type": "number", "custom": FLOAT_TYPE}),
+        _custom_field(ids["start_date"], names["start_date"], {
             "type": "date",
             "custom": "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"}),
         _custom_field("customfield_10019", "Rank", {
             "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"}),
+        *(_custom_field(fid, name, {"type": "number", "custom": FLOAT_TYPE})
+          for fid, name in site.decoy_fields.items()),
     ]
     if site.is_cloud:
-        custom.append(_custom_field(ids["story_point_estimate"], "Story point estimate", {
+        custom.append(_custom_field(ids["story_point_estimate"], names["story_point_estimate"], {
             "type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"}))
     else:
-        custom.append(_custom_field(ids["epic_link"], "Epic Link", {
+        custom.append(_custom_field(ids["epic_link"], names["epic_link"], {
             "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link"}))
     return Response(body=system + custom)
 
@@ -164,6 +165,15 @@ def _search_params(req: Request) -> dict[str, Any]:
     }
 
 
+def parse_jql(site: Site, text: str) -> jql.Query:
+    def current_key(key: str) -> str | None:
+        current = site.current_key(key)
+        return current if current in site.issues else None
+
+    with site.lock:
+        return jql.parse(text, site.account.time_zone, keys=current_key)
+
+
 def _matching(site: Site, jql_text: str, query: jql.Query) -> list[dict[str, Any]]:
     """The sorted matches, cached while no issue changes (paging re-asks the same query)."""
     with site.lock:
@@ -184,7 +194,7 @@ def search_jql(req: Request) -> Response:
     site = req.site
     params = _search_params(req)
     try:
-        query = jql.parse(params["jql"], site.account.time_zone)
+        query = parse_jql(site, params["jql"])
     except jql.JqlError as exc:
         raise HttpError(400, jira_error(str(exc))) from None
     if query.predicate is None:
@@ -250,7 +260,7 @@ def offset_search(req: Request) -> Response:
         size, wanted = req.int_arg("maxResults", 50), req.args("fields") or ["*navigable"]
         expand = req.arg("expand") or ""
     try:
-        query = jql.parse(jql_text, site.account.time_zone)
+        query = parse_jql(site, jql_text)
     except jql.JqlError as exc:
         raise HttpError(400, jira_error(str(exc))) from None
     matched = _matching(site, jql_text, query)
@@ -262,8 +272,11 @@ def offset_search(req: Request) -> Response:
 
 
 def changelog(req: Request) -> Response:
-    api_version(req, ("3",))
+    """Cloud only (v2 and v3 alike); Data Center has no changelog resource: expand=changelog."""
+    api_version(req)
     site = req.site
+    if not site.is_cloud:
+        raise HttpError(404, jira_error("null for uri: " + req.path))
     issue = _issue_or_404(site, req.params["issueIdOrKey"])
     start = req.int_arg("startAt", 0)
     size = max(1, min(req.int_arg("maxResults", 100), 100))
@@ -274,11 +287,30 @@ def changelog(req: Request) -> Response:
     body = {"self": f"{site.base_url}/rest/api/3/issue/{issue['key']}/changelog"
                     f"?startAt={start}&maxResults={size}",
             "maxResults": size, "startAt": start, "total": len(histories), "isLast": last,
-            "values": page}
+            "values": [history_view(site, h) for h in page]}
     if not last:
         body["nextPage"] = (f"{site.base_url}/rest/api/3/issue/{issue['key']}/changelog"
                             f"?startAt={start + size}&maxResults={size}")
     return Response(body=body)
+
+
+def delete_issue(req: Request) -> Response:
+    """DELETE /issue/{key}: 204; an issue with subtasks needs deleteSubtasks=true."""
+    api_version(req)
+    site = req.site
+    with site.lock:
+        issue = _issue_or_404(site, req.params["issueIdOrKey"])
+        subtasks = [i["key"] for i in site.issues.values()
+                    if (i["fields"].get("parent") or {}).get("id") == issue["id"]
+                    and i["fields"]["issuetype"].get("subtask")]
+        if subtasks and (req.arg("deleteSubtasks") or "false").lower() != "true":
+            raise HttpError(400, jira_error(
+                f"The issue '{issue['key']}' has subtasks.  You must specify the "
+                "'deleteSubtasks' parameter to delete this issue and all its subtasks."))
+        for key in subtasks:
+            site.delete_issue(key)
+        site.delete_issue(issue["key"])
+    return Response(204)
 
 
 def _comments(handler):
@@ -309,7 +341,19 @@ def issue_link_types(req: Request) -> Response:
     ]})
 
 
-ROUTES = [
+def _versioned_links(handler):
+    def route_handler(req: Request) -> Response:
+        response = handler(req)
+        version = req.params.get("version") or ("3" if req.site.is_cloud else "2")
+        if response.status < 300:
+            with req.site.lock:
+                response.body = versioned(response.body, req.site, version)
+        return response
+
+    return route_handler
+
+
+_ROUTES = [
     route("GET", "/rest/api/{version}/serverInfo", server_info, auth=False),
     route("GET", "/rest/api/{version}/myself", myself),
     route("GET", "/rest/api/{version}/field", fields),
@@ -318,6 +362,7 @@ ROUTES = [
     route("GET", "/rest/api/{version}/search", offset_search),
     route("POST", "/rest/api/{version}/search", offset_search),
     route("GET", "/rest/api/{version}/issue/{issueIdOrKey}", get_issue),
+    route("DELETE", "/rest/api/{version}/issue/{issueIdOrKey}", delete_issue),
     route("GET", "/rest/api/{version}/issue/{issueIdOrKey}/changelog", changelog),
     route("GET", "/rest/api/{version}/issue/{issueIdOrKey}/comment",
           _comments(jira_comments.list_comments)),
@@ -329,3 +374,4 @@ ROUTES = [
     route("GET", "/rest/api/{version}/issueLinkType", issue_link_types),
     *jira_agile.ROUTES,
 ]
+ROUTES = [replace(r, handler=_versioned_links(r.handler)) for r in _ROUTES]

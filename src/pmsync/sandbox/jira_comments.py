@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pmsync.sandbox.server import HttpError, Request, Response, jira_error
-from pmsync.sandbox.site import Site, jira_time
+from pmsync.sandbox.site import Site
 
 
 def adf_to_text(node: Any) -> str:
@@ -80,7 +80,7 @@ def list_comments(req: Request, issue: dict, version: str) -> Response:
 def add_comment(req: Request, issue: dict, version: str) -> Response:
     site = req.site
     body = read_body(req, version)
-    now = jira_time(site.now())
+    now = site.stamp(site.now())
     comment = {"id": site.next_id(), "body": body, "created": now, "updated": now}
     with site.lock:
         site.comments.setdefault(issue["key"], []).append(comment)
@@ -98,7 +98,7 @@ def update_comment(req: Request, issue: dict, version: str) -> Response:
         if comment is None:
             raise HttpError(404, jira_error("Can not find a comment for the id: " + req.params["id"]))
         comment["body"] = body
-        comment["updated"] = jira_time(site.now())
+        comment["updated"] = site.stamp(site.now())
         issue["fields"]["updated"] = comment["updated"]
         site.revision += 1
     return Response(200, comment_view(site, version, issue, comment))

@@ -7,6 +7,7 @@ the Epic Link field instead of ``parent``, no team-managed estimate field.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pmsync.sandbox.site import CHANGELOG_EMBED_MAX, Site
@@ -31,8 +32,26 @@ def issue_view(site: Site, issue: dict[str, Any], wanted: list[str] | None,
         histories = site.histories.get(issue["key"], [])
         shown = histories[:CHANGELOG_EMBED_MAX] if site.is_cloud else histories
         view["changelog"] = {"startAt": 0, "maxResults": len(shown), "total": len(histories),
-                             "histories": shown}
+                             "histories": [history_view(site, h) for h in shown]}
     return view
+
+
+def history_view(site: Site, history: dict[str, Any]) -> dict[str, Any]:
+    """Older Server / Data Center versions name a changed field only by its display name."""
+    if site.is_cloud or site.changelog_field_ids:
+        return history
+    return {**history, "items": [{k: v for k, v in item.items() if k != "fieldId"}
+                                 for item in history["items"]]}
+
+
+def versioned(body: Any, site: Site, version: str) -> Any:
+    """Self links name the API version asked for: v2 (and all of Data Center) links /rest/api/2."""
+    if version == "3" or body is None:
+        return body
+    text = json.dumps(body)
+    if "/rest/api/3/" not in text:
+        return body
+    return json.loads(text.replace(f"{site.base_url}/rest/api/3/", f"{site.base_url}/rest/api/2/"))
 
 
 def legacy_sprint(sprint: dict[str, Any]) -> str:

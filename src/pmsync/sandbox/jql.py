@@ -48,9 +48,12 @@ class Query:
         return ordered
 
 
-def parse(text: str, tz: str = "UTC", now: datetime | None = None) -> Query:
+def parse(text: str, tz: str = "UTC", now: datetime | None = None,
+          keys: Callable[[str], str | None] | None = None) -> Query:
+    """``keys`` maps an issue key to the issue's current one (moved issues keep answering to
+    their old keys), or None when no such issue exists, which Jira rejects."""
     tokens = _tokenize(text)
-    parser = _Parser(tokens, ZoneInfo(tz), now or datetime.now(ZoneInfo(tz)))
+    parser = _Parser(tokens, ZoneInfo(tz), now or datetime.now(ZoneInfo(tz)), keys)
     return parser.query()
 
 
@@ -69,8 +72,10 @@ def _tokenize(text: str) -> list[str]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[str], tz: ZoneInfo, now: datetime):
+    def __init__(self, tokens: list[str], tz: ZoneInfo, now: datetime,
+                 keys: Callable[[str], str | None] | None = None):
         self.tokens, self.pos, self.tz, self.now = tokens, 0, tz, now
+        self.keys = keys
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -175,6 +180,11 @@ class _Parser:
         text = _unquote(raw)
         if field in DATE_FIELDS:
             return self.date_value(field, text)
+        if field in ("key", "issuekey") and self.keys and re.fullmatch(r"[A-Za-z][\w]*-\d+", text):
+            current = self.keys(text.upper())
+            if current is None:
+                raise JqlError(f"An issue with key '{text}' does not exist for field '{field}'.")
+            return current
         return text
 
     def date_value(self, field: str, text: str) -> datetime:

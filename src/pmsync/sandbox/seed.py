@@ -15,7 +15,7 @@ each on issues of its own next to a control that must stay silent;
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pmsync.sandbox.site import Site, jira_time
@@ -28,7 +28,9 @@ POINTS = 3.0  # every bulk story: equal points keep every sprint's load equal
 
 
 def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None = None) -> Site:
-    builder = _Builder(site, random.Random(seed), today or datetime.now(UTC).date())
+    # "Today" and the working day are the site's: a site in Auckland starts its sprints at
+    # 09:00 Auckland time, on Auckland's date.
+    builder = _Builder(site, random.Random(seed), today or datetime.now(site.zone()).date())
     per_project = max(12, size // len(PROJECTS))
     for number, (key, name) in enumerate(PROJECTS, start=1):
         builder.project(number, key, name, per_project)
@@ -44,16 +46,17 @@ def epic_count(per_project: int) -> int:
 class _Builder:
     def __init__(self, site: Site, rng: random.Random, today: date):
         self.site, self.rng, self.today = site, rng, today
-        # Sprints start at 09:00 UTC; the active one started four days ago.
-        self.active_start = datetime.combine(today - timedelta(days=4), time(9), UTC)
-        self.latest = datetime.combine(today - timedelta(days=2), time(12), UTC)
+        zone = site.zone()
+        # Sprints start at 09:00 site time; the active one started four days ago.
+        self.active_start = datetime.combine(today - timedelta(days=4), time(9), zone)
+        self.latest = datetime.combine(today - timedelta(days=2), time(12), zone)
         self.sprints: dict[str, list[dict[str, Any]]] = {}
         self.versions: dict[str, list[dict[str, Any]]] = {}
         self.numbers: dict[str, int] = {}
         self.next_id = 10001
 
     def day(self, offset: int, hour: int = 9) -> datetime:
-        return datetime.combine(self.today + timedelta(days=offset), time(hour), UTC)
+        return datetime.combine(self.today + timedelta(days=offset), time(hour), self.site.zone())
 
     # structure ------------------------------------------------------------------------
     def project(self, number: int, key: str, name: str, per_project: int) -> None:
@@ -164,8 +167,8 @@ class _Builder:
         team_managed = site.projects[project]["simplified"]
         fields: dict[str, Any] = {
             "summary": summary, "issuetype": site.issuetype_field(kind),
-            "project": site.projects[project], "created": jira_time(created),
-            "updated": jira_time(updated), "labels": [], "components": [], "issuelinks": [],
+            "project": site.projects[project], "created": site.stamp(created),
+            "updated": site.stamp(updated), "labels": [], "components": [], "issuelinks": [],
             "fixVersions": [], "assignee": site.user_ref() if self.rng.random() < 0.5 else None,
             "resolution": None, "resolutiondate": None,
             "duedate": (self.today + timedelta(days=due)).isoformat() if due is not None else None,
@@ -178,6 +181,8 @@ class _Builder:
             "status": site.status_field(status),
         }
         fields[ids["story_point_estimate"] if team_managed else ids["story_points"]] = points
+        for decoy in site.decoy_fields:  # a number that is not the estimate
+            fields[decoy] = None if kind == "Epic" else float(10 + issue_id * 7 % 41)
         history: list[tuple[datetime, str, Any, Any]] = []
         done_at = None
         if sprint is not None:
@@ -201,9 +206,9 @@ class _Builder:
         if status == "Done" or resolution:
             done_at = done_at or min(updated, self.latest)
             fields["resolution"] = {"id": "10000", "name": resolution or "Done", "description": ""}
-            fields["resolutiondate"] = jira_time(done_at)
+            fields["resolutiondate"] = site.stamp(done_at)
         stamps = [updated] + [when for when, *_ in history]
-        fields["updated"] = jira_time(max(stamps))
+        fields["updated"] = site.stamp(max(stamps))
         if version is not None:
             fields["fixVersions"] = [version]
         elif kind != "Epic":
@@ -217,7 +222,7 @@ class _Builder:
             "key": key, "fields": fields,
         }
         for when, name, before, after in sorted(history, key=lambda h: h[0]):
-            site.add_history(key, jira_time(when), [site.change_item(name, before, after)])
+            site.add_history(key, site.stamp(when), [site.change_item(name, before, after)])
         return site.issues[key]
 
 
@@ -262,7 +267,7 @@ def _plant(b: _Builder) -> None:
     slipped = b.issue("MOB", "Epic", "Offline mode v2", due=90, status="In Progress")
     moved = b.issue("MOB", "Epic", "Tablet layout", due=93, status="In Progress")
     for issue, old in ((slipped, 60), (moved, 90)):
-        site.add_history(issue["key"], jira_time(b.day(-5)), [site.change_item(
+        site.add_history(issue["key"], site.stamp(b.day(-5)), [site.change_item(
             "duedate", (b.today + timedelta(days=old)).isoformat(), issue["fields"]["duedate"])])
     plant("due-date-slipped", slipped)
 
@@ -378,7 +383,7 @@ def _plant(b: _Builder) -> None:
     flips_from = b.day(-30, 10)
     for flip in range(45):
         before, after = ("To Do", "In Progress") if flip % 2 == 0 else ("In Progress", "To Do")
-        site.add_history("MOB-2", jira_time(flips_from + timedelta(hours=flip)), [
+        site.add_history("MOB-2", site.stamp(flips_from + timedelta(hours=flip)), [
             site.change_item("status", site.status_field(before), site.status_field(after))])
     site.issues["MOB-2"]["fields"]["status"] = site.status_field("In Progress")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # Custom field ids differ per real site; these are common Cloud defaults and a
 # test may change them (the connector must discover them through /field).
@@ -21,6 +22,17 @@ DEFAULT_FIELD_IDS = {
     "start_date": "customfield_10015",
     "epic_link": "customfield_10014",  # DC only: Cloud links epics through `parent`
 }
+# Display names per field role. A real site may rename any of them (the estimate field
+# called "Estimate", the sprint field "Iteration"): clients must find fields by the board's
+# configuration and their custom type, not by these names.
+DEFAULT_FIELD_NAMES = {
+    "sprint": "Sprint",
+    "story_points": "Story Points",
+    "story_point_estimate": "Story point estimate",
+    "start_date": "Start date",
+    "epic_link": "Epic Link",
+}
+FLOAT_TYPE = "com.atlassian.jira.plugin.system.customfieldtypes:float"
 CHANGELOG_EMBED_MAX = 40  # histories embedded by expand=changelog; more need the endpoint
 
 STATUS_CATEGORIES = {
@@ -47,10 +59,11 @@ LINK_TYPES = [
 ]
 
 
-def jira_time(moment: datetime) -> str:
-    """Jira's timestamp form: 2026-11-20T10:11:12.345+0000."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+def jira_time(moment: datetime, zone: tzinfo = UTC) -> str:
+    """Jira's timestamp form: 2026-11-20T10:11:12.345+0000 (the offset of ``zone``)."""
+    moment = moment.astimezone(zone)
+    return (moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+            + moment.strftime("%z"))
 
 
 @dataclass
@@ -112,6 +125,14 @@ class Site:
         )
     )
     field_ids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_IDS))
+    field_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_NAMES))
+    # Other float fields the site has (id -> name), seeded with values that are not
+    # estimates: a client that takes "the float field" instead of the board's one is caught.
+    decoy_fields: dict[str, str] = field(default_factory=dict)
+    # Older Server / Data Center versions send changelog items with only `field` (the
+    # display name), no `fieldId`.
+    changelog_field_ids: bool = True
+    time_zone: str | None = None  # the account's (and /myself's) zone; None keeps the account's
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key, IssueBean shape
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
@@ -128,10 +149,18 @@ class Site:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     clickup: Any = None  # a ClickUpWorkspace when the sandbox also plays ClickUp
+    moved: dict[str, str] = field(default_factory=dict)  # old key -> new key, as Jira keeps them
     writes: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next_id: int = 20000
+
+    def __post_init__(self) -> None:
+        self.field_names = {**DEFAULT_FIELD_NAMES, **self.field_names}
+        self.field_ids = {**DEFAULT_FIELD_IDS, **self.field_ids}
+        if self.time_zone is not None:
+            ZoneInfo(self.time_zone)  # an unknown zone fails here, not at the first request
+            self.account.time_zone = self.time_zone
 
     def next_id(self) -> str:
         with self.lock:
@@ -142,10 +171,77 @@ class Site:
         return datetime.now(UTC)
 
     def issue_by_id_or_key(self, id_or_key: str) -> dict[str, Any] | None:
-        issue = self.issues.get(id_or_key.upper())
+        """By id, key, or a key the issue had before it was moved (Jira answers old keys)."""
+        issue = self.issues.get(self.current_key(id_or_key.upper()))
         if issue is not None:
             return issue
         return next((i for i in self.issues.values() if i["id"] == id_or_key), None)
+
+    def current_key(self, key: str) -> str:
+        seen = set()
+        while key in self.moved and key not in seen:
+            seen.add(key)
+            key = self.moved[key]
+        return key
+
+    def delete_issue(self, key: str) -> None:
+        """Gone for good: its history and comments go with it; links to it vanish."""
+        with self.lock:
+            issue = self.issues.pop(key)
+            self.histories.pop(key, None)
+            self.comments.pop(key, None)
+            for other in self.issues.values():
+                f = other["fields"]
+                f["issuelinks"] = [link for link in f["issuelinks"]
+                                   if (link.get("inwardIssue") or link.get("outwardIssue"))["id"]
+                                   != issue["id"]]
+                if (f.get("parent") or {}).get("id") == issue["id"]:
+                    f["parent"] = None
+            self.moved = {old: new for old, new in self.moved.items() if new != key}
+            self.revision += 1
+
+    def move_issue(self, key: str, project_key: str) -> str:
+        """Move an issue to another project: a new key, the old one still answers, and the
+        changelog records the key and project change, as Jira's move does."""
+        with self.lock:
+            issue = self.issues.pop(key)
+            project = self.projects[project_key]
+            number = 1 + max((int(k.rsplit("-", 1)[1]) for k in [*self.issues, *self.moved]
+                              if k.startswith(project_key + "-")), default=0)
+            new_key = f"{project_key}-{number}"
+            old_project = issue["fields"]["project"]
+            issue["key"] = new_key
+            issue["fields"]["project"] = project
+            self.issues[new_key] = issue
+            for store in (self.histories, self.comments):
+                if key in store:
+                    store[new_key] = store.pop(key)
+            self.moved[key] = new_key
+            for other in self.issues.values():
+                f = other["fields"]
+                refs = [link.get("inwardIssue") or link.get("outwardIssue")
+                        for link in f["issuelinks"]]
+                for ref in [*refs, f.get("parent")]:
+                    if ref and ref["id"] == issue["id"]:
+                        ref["key"] = new_key
+            now = self.stamp(self.now())
+            issue["fields"]["updated"] = now
+            self.add_history(new_key, now, [
+                {"field": "Key", "fieldtype": "jira", "fieldId": "issuekey", "from": None,
+                 "fromString": key, "to": None, "toString": new_key},
+                {"field": "project", "fieldtype": "jira", "fieldId": "project",
+                 "from": old_project["id"], "fromString": old_project["name"],
+                 "to": project["id"], "toString": project["name"]},
+            ])
+            self.revision += 1
+            return new_key
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.account.time_zone)
+
+    def stamp(self, moment: datetime) -> str:
+        """A timestamp as Jira writes it for this site's user: in their zone's offset."""
+        return jira_time(moment, self.zone())
 
     @property
     def is_cloud(self) -> bool:
@@ -155,7 +251,7 @@ class Site:
         """Change an issue as a user would: new values, a changelog entry, a fresh ``updated``."""
         with self.lock:
             issue = self.issues[key]
-            now = jira_time(self.now())
+            now = self.stamp(self.now())
             items = [self.change_item(name, issue["fields"].get(name), value)
                      for name, value in fields.items() if issue["fields"].get(name) != value]
             issue["fields"].update(fields)
@@ -172,12 +268,8 @@ class Site:
     def change_item(self, name: str, old: Any, new: Any) -> dict[str, Any]:
         """One changelog item, shaped as Jira writes them for these fields."""
         custom = name.startswith("customfield_")
-        label = {
-            self.field_ids["sprint"]: "Sprint",
-            self.field_ids["story_points"]: "Story Points",
-            self.field_ids["story_point_estimate"]: "Story point estimate",
-            self.field_ids["start_date"]: "Start date",
-        }.get(name, name)
+        label = {self.field_ids[role]: self.field_names[role]
+                 for role in self.field_names}.get(name, name)
 
         def ids_and_text(value: Any) -> tuple[str | None, str | None]:
             if value is None or value == []:
@@ -196,7 +288,12 @@ class Site:
         }
 
     def user_ref(self) -> dict[str, Any]:
+        """The account as Jira nests it: by accountId on Cloud, by name and key on DC."""
         a = self.account
+        if not self.is_cloud:
+            return {"self": f"{self.base_url}/rest/api/2/user?username={a.name}", "name": a.name,
+                    "key": self.user_key, "displayName": a.display_name, "active": True,
+                    "timeZone": a.time_zone, "emailAddress": a.email}
         return {
             "self": f"{self.base_url}/rest/api/3/user?accountId={a.account_id}",
             "accountId": a.account_id,
@@ -205,6 +302,10 @@ class Site:
             "timeZone": a.time_zone,
             "accountType": "atlassian",
         }
+
+    @property
+    def user_key(self) -> str:
+        return f"JIRAUSER{10000 + len(self.account.name)}"
 
     def status_field(self, name: str) -> dict[str, Any]:
         status_id, category = STATUSES[name]
