@@ -119,6 +119,7 @@ def test_incremental_is_one_search_without_the_hierarchy(sandbox, tmp_path, monk
 def test_pacing_keeps_under_the_rate_limit(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     sandbox.site.clickup.rate_limit = RateLimit(limit=4, window=0.3)
+    sandbox.site.clickup.whole_second_reset = False  # a 0.3 s window needs a precise reset
     assert run(path, "sync") == 0
     assert sandbox.site.clickup.throttled == 0  # paced on the headers, never hit a 429
     assert len(clickup_items(path)) == len(sandbox.site.clickup.tasks)
@@ -133,6 +134,7 @@ def test_a_429_waits_for_the_reset(sandbox, tmp_path, monkeypatch):
     connector = ClickUpConnector(TrackerConfig("clickup", "clickup", sandbox.url, {
         "token_env": "CU_TOKEN", "team_id": ws.team_id}))
     ws.rate_limit = RateLimit(limit=2, window=0.3)
+    ws.whole_second_reset = False
     # Another client spent the budget: our first call meets a 429, waits, then succeeds.
     for _ in range(3):
         sandbox.server.realms["clickup"].limit()

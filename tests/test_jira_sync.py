@@ -6,8 +6,8 @@ import pytest
 
 from conftest import write_config
 from pmsync.cli import main
-from pmsync.sandbox import Sandbox
-from pmsync.sandbox.site import Fault, RateLimit
+from pmsync.sandbox import Fault, Sandbox
+from pmsync.sandbox.site import RateLimit
 from pmsync.store import Store
 
 
@@ -139,15 +139,15 @@ def test_rate_limit_429_is_waited_out(sandbox, tmp_path, monkeypatch):
 
 
 def test_a_503_burst_is_retried(sandbox, config_path):
-    sandbox.site.faults.append(Fault("/search/jql", status=503, times=3, retry_after=0))
+    fault, = sandbox.inject("GET:/rest/api/*/search/jql:status=503,times=3,retry-after=0")
     assert run(config_path, "sync") == 0
-    assert sandbox.site.faults[0].times == 0
+    assert fault.fired == 3 and sandbox.fault_counts() == {"status-503": 3}
 
 
 def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monkeypatch, capsys):
     path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10\nretry_attempts = 2")
     # The fourth search page keeps failing: the sync dies after three pages.
-    fault = Fault("/search/jql", status=500, times=2)
+    fault = Fault("/rest/api/*/search/jql", status=500, times=2)
     original = sandbox.server.dispatch
     seen = {"search": 0}
 
@@ -156,7 +156,7 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
             seen["search"] += 1
             if seen["search"] == 4:
                 fault.times = 2
-                sandbox.site.faults.append(fault)
+                sandbox.inject(fault)
         return original(request)
 
     sandbox.server.dispatch = dispatch
@@ -182,7 +182,7 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
 def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_path,
                                                                    monkeypatch, capsys):
     path = write_config(sandbox, tmp_path, monkeypatch, "\nretry_attempts = 2")
-    sandbox.site.faults.append(Fault("/search/jql", kind="malformed", times=5))
+    sandbox.inject("/rest/api/*/search/jql:malformed,times=5")
     assert run(path, "sync") == 3
     err = capsys.readouterr().err
     assert "unexpected shape while searching issues" in err and "Traceback" not in err
@@ -195,9 +195,9 @@ def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_
 
 def test_a_timeout_is_retried(sandbox, tmp_path, monkeypatch):
     path = write_config(sandbox, tmp_path, monkeypatch, "\ntimeout = 1")
-    sandbox.site.faults.append(Fault("/search/jql", kind="timeout", delay=1.5, times=1))
+    fault, = sandbox.inject("/rest/api/*/search/jql:slow=1.5")
     assert run(path, "sync") == 0
-    assert sandbox.site.faults[0].times == 0
+    assert fault.fired == 1
 
 
 def test_a_page_edited_meanwhile_is_reread_and_updated_once_more(sandbox, config_path):

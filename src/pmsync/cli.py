@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clickup-lists", type=int, default=7)
     p.add_argument("--clickup-rate", metavar="N/SECONDS",
                    help="ClickUp's per-token limit, e.g. 100/60 (a shorter window keeps tests short)")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="inject a fault, e.g. POST:/rest/api/3/issue/*/comment:lost=4 "
+                        "(repeatable; see README, 'Faults')")
 
     p = sub.add_parser("demo", help="run the whole cycle once against the sandbox")
     p.add_argument("--serve", action="store_true", help="keep the sandbox up afterwards")
@@ -320,30 +323,16 @@ def cmd_sandbox(args) -> int:
     except (ValueError, ZoneInfoNotFoundError):
         raise ConfigError(f"--time-zone {args.time_zone!r} is not an IANA time zone; "
                           "try e.g. Pacific/Auckland or Europe/Berlin") from None
-    sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
-                            latency=args.latency, deployment=deployment,
-                            time_zone=args.time_zone,
-                            clickup_size=args.clickup_size, clickup_lists=args.clickup_lists)
-    if args.clickup_rate and sandbox.site.clickup:
-        from pmsync.sandbox.site import RateLimit
-
-        try:
-            limit, window = args.clickup_rate.split("/")
-            sandbox.site.clickup.rate_limit = RateLimit(int(limit), float(window))
-        except ValueError:
-            sandbox.stop()
-            raise ConfigError(
-                f"--clickup-rate must look like 100/60, not {args.clickup_rate!r}") from None
-    account = sandbox.site.account
-    login = (f"user {account.email}, API token {account.api_token}" if sandbox.site.is_cloud
-             else f"personal access token {account.personal_access_token}")
-    print(f"sandbox Jira + Confluence at {sandbox.url} ({login}); Ctrl-C to stop", flush=True)
     try:
-        sandbox.server._thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+        sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
+                                latency=args.latency, deployment=deployment,
+                                time_zone=args.time_zone,
+                                clickup_size=args.clickup_size, clickup_lists=args.clickup_lists,
+                                clickup_rate=args.clickup_rate, faults=args.fault)
+    except ValueError as exc:  # a bad --fault or --clickup-rate, said in one line
+        raise ConfigError(str(exc)) from None
+    print(f"{sandbox.describe()}\nCtrl-C to stop", flush=True)
+    sandbox.serve_until_interrupted()
     return EXIT_OK
 
 

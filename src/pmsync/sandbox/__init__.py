@@ -1,7 +1,7 @@
 """A loopback simulation of the trackers pmsync talks to, for the demo and tests.
 
-    with Sandbox.start(seed=7, size=60) as sandbox:
-        sandbox.url, sandbox.site.writes, ...
+    with Sandbox.start(seed=7, size=60, faults=["POST:/rest/api/3/issue/*/comment:lost=4"]) as sb:
+        sb.url, sb.site.writes, sb.inject("GET:/api/v2/list/*/task:status=429"), sb.fault_counts()
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from typing import Any
 
 from pmsync.sandbox import clickup_api, confluence_api, confluence_v1, jira_api
 from pmsync.sandbox.clickup_seed import seed_clickup
+from pmsync.sandbox.faults import Fault, FaultSpecError, parse_fault
 from pmsync.sandbox.seed import seed_site
-from pmsync.sandbox.server import Request, Response, SandboxServer, route
-from pmsync.sandbox.site import Site
+from pmsync.sandbox.server import HttpError, Request, Response, SandboxServer, route
+from pmsync.sandbox.site import RateLimit, Site
+
+__all__ = ["Fault", "FaultSpecError", "Sandbox", "parse_fault", "parse_rate"]
 
 
 def _writes(req: Request) -> Response:
@@ -88,8 +91,30 @@ def _move(req: Request) -> Response:
         return Response(body={"key": site.move_issue(key, body["project"])})
 
 
+def _faults(req: Request) -> Response:
+    """GET: the armed faults and how often each fired; POST {"fault": SPEC}: arm one."""
+    server = req.server
+    if req.method == "POST":
+        spec = (req.json() or {}).get("fault")
+        try:
+            fault = server.inject(spec if isinstance(spec, str) else "")[0]
+        except FaultSpecError as exc:
+            raise HttpError(400, {"error": str(exc)}) from None
+        return Response(201, {"fault": fault.describe()})
+    if req.method == "DELETE":
+        with req.site.lock:
+            server.faults.clear()
+        return Response(204)
+    with req.site.lock:
+        rows = [{"fault": f.describe(), "kind": f.label, "fired": f.fired} for f in server.faults]
+    return Response(body={"faults": rows, "fired": server.fault_counts()})
+
+
 CONTROL_ROUTES = [
     route("POST", "/_sandbox/move", _move, auth=False, realm="control"),
+    route("GET", "/_sandbox/faults", _faults, auth=False, realm="control"),
+    route("POST", "/_sandbox/faults", _faults, auth=False, realm="control"),
+    route("DELETE", "/_sandbox/faults", _faults, auth=False, realm="control"),
     route("GET", "/_sandbox/writes", _writes, auth=False, realm="control"),
     route("POST", "/_sandbox/touch", _touch, auth=False, realm="control"),
     route("GET", "/_sandbox/requests", _requests, auth=False, realm="control"),
@@ -99,7 +124,21 @@ CONTROL_ROUTES = [
 ]
 
 
+def parse_rate(text: str) -> RateLimit:
+    """``100/60``: 100 requests per 60-second window."""
+    try:
+        limit, window = text.split("/")
+        rate = RateLimit(int(limit), float(window))
+    except ValueError:
+        raise ValueError(f"a rate limit looks like 100/60 (requests/seconds), not {text!r}") from None
+    if rate.limit < 1 or rate.window <= 0:
+        raise ValueError(f"a rate limit needs at least 1 request per positive window, not {text!r}")
+    return rate
+
+
 class Sandbox:
+    """The public face of the sandbox: start it, point clients at ``url``, arm faults."""
+
     def __init__(self, site: Site, server: SandboxServer):
         self.site = site
         self.server = server
@@ -120,9 +159,18 @@ class Sandbox:
         site: Site | None = None,
         clickup_size: int = 40,
         clickup_lists: int = 7,
+        clickup_rate: str | None = None,
+        faults: list[Fault | str] | tuple[Fault | str, ...] = (),
         **site_options: Any,
     ) -> Sandbox:
-        """A seeded Jira + Confluence site and ClickUp workspace (``clickup_size=0``: none)."""
+        """A seeded Jira + Confluence site and ClickUp workspace (``clickup_size=0``: none).
+
+        ``clickup_rate``: ClickUp's per-token limit as ``N/SECONDS``; ``faults``: fault
+        specs (see pmsync.sandbox.faults) armed before the first request. Bad values raise
+        ValueError (FaultSpecError for faults) before anything is served.
+        """
+        armed = [f if isinstance(f, Fault) else parse_fault(f) for f in faults]
+        rate = parse_rate(clickup_rate) if clickup_rate else None
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
                   + clickup_api.ROUTES + CONTROL_ROUTES)
@@ -131,7 +179,42 @@ class Sandbox:
         seed_site(site, seed=seed, size=size, today=today)
         if clickup_size:
             seed_clickup(site, seed=seed, size=clickup_size, lists=clickup_lists, today=today)
+            site.clickup.rate_limit = rate
+        server.inject(*armed)
         return cls(site, server.start())
+
+    def inject(self, *faults: Fault | str) -> list[Fault]:
+        """Arm more faults while serving; returns them (their ``fired`` counts go up)."""
+        return self.server.inject(*faults)
+
+    @property
+    def faults(self) -> list[Fault]:
+        return self.server.faults
+
+    def fault_counts(self) -> dict[str, int]:
+        """Requests hit by a fault so far, by kind: {"lost": 1, "status-429": 3, ...}."""
+        return self.server.fault_counts()
+
+    def describe(self) -> str:
+        """Where the sandbox is and how to log in, for a person starting it."""
+        account = self.site.account
+        login = (f"user {account.email}, API token {account.api_token}" if self.site.is_cloud
+                 else f"personal access token {account.personal_access_token}")
+        lines = [f"sandbox Jira + Confluence at {self.url} ({login})"]
+        if self.site.clickup:
+            lines.append(f"sandbox ClickUp at {self.url}/api/v2 (workspace "
+                         f"{self.site.clickup.team_id}, token {self.site.clickup.token})")
+        lines += [f"fault armed: {fault.describe()}" for fault in self.faults]
+        return "\n".join(lines)
+
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C, then stop."""
+        try:
+            self.server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         self.server.stop()

@@ -29,6 +29,8 @@ def _ws(req: Request) -> ClickUpWorkspace:
 
 
 class ClickUpRealm(Realm):
+    prefixes = ("/api/v2/", "/api/v3/")
+
     def __init__(self, site):
         self.site = site
 
@@ -47,17 +49,32 @@ class ClickUpRealm(Realm):
             return None, {}
         with self.site.lock:
             remaining, reset_in = limit.take()
-            reset = time.time() + reset_in
             if remaining < 0:
                 ws.throttled += 1
-        # Reset is a Unix time in seconds; a window shortened below a minute (tests,
-        # benchmarks) keeps fractions so clients can pace precisely.
         headers = {"X-RateLimit-Limit": str(limit.limit),
                    "X-RateLimit-Remaining": str(max(remaining, 0)),
-                   "X-RateLimit-Reset": str(int(reset)) if limit.window >= 60 else f"{reset:.3f}"}
+                   "X-RateLimit-Reset": ws.reset_header(reset_in)}
         if remaining >= 0:
             return None, headers
         return Response(429, {"err": "Rate limit reached", "ECODE": "APP_002"}, headers), headers
+
+    def error_body(self, path: str, status: int, message: str) -> Any:
+        if path.startswith("/api/v3/"):
+            return v3_error(status, message).response.body
+        if status == 429:
+            return {"err": "Rate limit reached", "ECODE": "APP_002"}
+        # ClickUp documents the shape ({err, ECODE}) but no code for its 5xx answers;
+        # this one says where it came from.
+        return {"err": message, "ECODE": f"SANDBOX_{status}"}
+
+    def throttle_headers(self, fault) -> dict[str, str]:
+        """ClickUp sends no Retry-After, only X-RateLimit-* with the reset in Unix seconds."""
+        ws = self.site.clickup
+        limit = ws.rate_limit.limit if ws and ws.rate_limit else 100
+        reset_in = 1.0 if fault.reset_in is None else fault.reset_in
+        reset = ws.reset_header(reset_in) if ws else str(int(time.time() + reset_in))
+        return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset}
 
 
 # hierarchy -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ strings, tasks carry their dependencies and the lists they also live in.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,9 @@ class ClickUpWorkspace:
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by page id
     rate_limit: RateLimit | None = None
+    # X-RateLimit-Reset as ClickUp sends it: whole Unix seconds (so up to a second
+    # early). Tests with sub-second windows may ask for milliseconds instead.
+    whole_second_reset: bool = True
     throttled: int = 0
     revision: int = 0  # bumped on every task change; keys the per-list cache
     by_list: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
@@ -44,6 +48,10 @@ class ClickUpWorkspace:
     def next_id(self, prefix: str = "") -> str:
         self._next += 1
         return f"{prefix}{self._next}"
+
+    def reset_header(self, reset_in: float) -> str:
+        reset = time.time() + reset_in
+        return str(int(reset)) if self.whole_second_reset else f"{reset:.3f}"
 
     def now_ms(self) -> str:
         return ms(datetime.now(UTC))

@@ -1,15 +1,20 @@
-"""The loopback HTTP server: routing, auth, error bodies, the write record.
+"""The loopback HTTP server: routing, auth, error bodies, injected faults, the write record.
 
-Handlers live per vendor API (jira_api, confluence_api); each takes a Request
-and returns a Response. Only 127.0.0.1 is ever bound.
+Handlers live per vendor API (jira_api, confluence_api, clickup_api); each takes a
+Request and returns a Response. A Realm is one vendor's gate: its auth, its rate
+limit and the shape of its errors, so a fault on a ClickUp path answers as ClickUp
+does and one on a Jira path as Jira does. Only 127.0.0.1 is ever bound.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import math
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from pmsync.sandbox.faults import Fault, as_fault
 from pmsync.sandbox.site import Site
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +39,7 @@ class Request:
     raw_body: bytes
     site: Site
     params: dict[str, str] = field(default_factory=dict)
+    server: Any = None  # the SandboxServer answering (control routes read its faults)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -97,11 +106,21 @@ def route(method: str, path: str, handler: Handler, auth: bool = True,
 class Realm:
     """A vendor's gate: who may call, how fast, and how refusals look."""
 
+    prefixes: tuple[str, ...] = ()  # paths it answers for even where no route matches
+
     def authenticate(self, request: Request) -> None:
         return None
 
     def limit(self) -> tuple[Response | None, dict[str, str]]:
         return None, {}
+
+    def error_body(self, path: str, status: int, message: str) -> Any:
+        """The vendor's error document for ``status``."""
+        return {"message": message}
+
+    def throttle_headers(self, fault: Fault) -> dict[str, str]:
+        """Headers of an injected 429 beyond Retry-After (the vendor's rate-limit headers)."""
+        return {}
 
 
 class AtlassianRealm(Realm):
@@ -161,6 +180,20 @@ class AtlassianRealm(Realm):
                         "RateLimit-Reason": "jira-burst-based"})
         return Response(429, jira_error("Rate limit exceeded."), headers), headers
 
+    def error_body(self, path: str, status: int, message: str) -> Any:
+        return jira_error(message)
+
+    def throttle_headers(self, fault: Fault) -> dict[str, str]:
+        if fault.reset_in is None:
+            return {}
+        reset_at = datetime.now(UTC) + timedelta(seconds=fault.reset_in)
+        return {"X-RateLimit-Reset": reset_at.strftime("%Y-%m-%dT%H:%MZ"),
+                "RateLimit-Reason": "jira-burst-based"}
+
+
+FAULT_MESSAGES = {429: "Rate limit exceeded.", 500: "Internal server error.",
+                  502: "Bad gateway.", 503: "Service unavailable.", 504: "Gateway timeout."}
+
 
 class SandboxServer:
     def __init__(self, site: Site, routes: list[Route], port: int = 0, latency: float = 0.0,
@@ -169,6 +202,7 @@ class SandboxServer:
         self.routes = routes
         self.realms: dict[str, Realm] = {"atlassian": AtlassianRealm(site), **(realms or {})}
         self.latency = latency
+        self.faults: list[Fault] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -183,9 +217,31 @@ class SandboxServer:
         self._thread.start()
         return self
 
+    def wait(self) -> None:
+        """Block while serving (until stop() or Ctrl-C)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def inject(self, *faults: Fault | str) -> list[Fault]:
+        """Arm faults (objects or ``[METHOD:]PATH:KIND...`` strings); they fire in order."""
+        armed = [as_fault(f) for f in faults]
+        with self.site.lock:
+            self.faults.extend(armed)
+        return armed
+
+    def realm_for(self, path: str) -> Realm:
+        """The realm of the first route on ``path``, else of the API the path is under."""
+        for candidate in self.routes:
+            if candidate.pattern.match(path):
+                return self.realms.get(candidate.realm, Realm())
+        for realm in self.realms.values():
+            if path.startswith(realm.prefixes or ("\0",)):
+                return realm
+        return self.realms["atlassian"]
 
     def dispatch(self, request: Request) -> Response:
         allowed = False
@@ -213,21 +269,33 @@ class SandboxServer:
             return Response(405, jira_error(f"HTTP {request.method} is not supported here."))
         return Response(404, jira_error("Not found."))
 
-    def _injected_fault(self, request: Request) -> Response | None:
-        """The first matching fault still armed, counted down by one."""
-        with self.site.lock:
-            fault = next((f for f in self.site.faults if f.times > 0 and f.match in request.path
-                          and f.method in (None, request.method)), None)
-            if fault is None:
-                return None
-            fault.times -= 1
-        if fault.kind == "timeout":
-            time.sleep(fault.delay)
+    def take_fault(self, request: Request) -> Fault | None:
+        """The first armed fault this request hits, counted."""
+        if request.path.startswith("/_sandbox"):
             return None
-        if fault.kind == "malformed":
-            return Response(200, '{"issues": [{"id": ', content_type="application/json")
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        return Response(fault.status, jira_error("Injected fault."), headers)
+        with self.site.lock:
+            fault = next((f for f in self.faults if f.take(request.method, request.path)), None)
+        if fault is not None:
+            log.info("fault %s on %s %s", fault.label, request.method, request.path)
+        return fault
+
+    def fault_response(self, request: Request, fault: Fault) -> Response:
+        """An error answer in the shape of the vendor that owns the path."""
+        realm = self.realm_for(request.path)
+        message = FAULT_MESSAGES.get(fault.status, "Injected fault.")
+        headers = realm.throttle_headers(fault) if fault.status == 429 else {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        return Response(fault.status, realm.error_body(request.path, fault.status, message),
+                        headers)
+
+    def fault_counts(self) -> dict[str, int]:
+        """Requests hit so far, by kind (lost, reset-after, status-429, ...)."""
+        counts: dict[str, int] = {}
+        with self.site.lock:
+            for fault in self.faults:
+                counts[fault.label] = counts.get(fault.label, 0) + fault.fired
+        return counts
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -251,36 +319,81 @@ class SandboxServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     raw_body=self.rfile.read(length) if length else b"",
                     site=server.site,
+                    server=server,
                 )
                 if not request.path.startswith("/_sandbox"):
                     with server.site.lock:
                         server.site.requests.append(
                             (request.method, request.path, tuple(sorted(request.query))))
-                response = server._injected_fault(request) or server.dispatch(request)
-                if request.method in ("POST", "PUT", "DELETE") and not request.path.startswith(
-                    "/_sandbox"
-                ):
+                fault = server.take_fault(request)
+                if fault is not None and fault.kind == "slow":
+                    time.sleep(fault.seconds)
+                    fault = None
+                if fault is not None and fault.label == "reset-before":
+                    self._drop()
+                    return
+                if fault is not None and not fault.handled_first:
+                    response = server.fault_response(request, fault)
+                else:
+                    response = server.dispatch(request)
+                self._record(request, response)
+                if fault is None or fault.kind == "status":
+                    self._send(response)
+                elif fault.kind == "lost":  # committed; the client gives up before the answer
+                    time.sleep(fault.seconds)
                     try:
-                        body = json.loads(request.raw_body) if request.raw_body else None
-                    except ValueError:
-                        body = request.raw_body.decode(errors="replace")
-                    server.site.record_write(request.method, request.path, response.status, body)
-                self._send(response)
+                        self._send(response)
+                    except OSError:  # the client has gone, as it should have
+                        self.close_connection = True
+                elif fault.kind == "reset":
+                    self._drop()
+                else:
+                    self._send(response, cut=fault.kind)
 
-            def _send(self, response: Response) -> None:
+            def _record(self, request: Request, response: Response) -> None:
+                if request.method not in ("POST", "PUT", "DELETE") or request.path.startswith(
+                        "/_sandbox"):
+                    return
+                try:
+                    body = json.loads(request.raw_body) if request.raw_body else None
+                except ValueError:
+                    body = request.raw_body.decode(errors="replace")
+                server.site.record_write(request.method, request.path, response.status, body)
+
+            def _drop(self) -> None:
+                """Close with a TCP reset (SO_LINGER 0), as a dropped connection looks."""
+                self.close_connection = True
+                try:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.connection.close()
+                except OSError:
+                    pass
+
+            def _send(self, response: Response, cut: str = "") -> None:
+                """Send ``response``; ``cut``: "malformed" sends the first half of the body as
+                if whole, "truncated" announces the whole body, sends half, drops the line."""
                 if isinstance(response.body, bytes | str):
                     payload = response.body.encode() if isinstance(response.body, str) else response.body
                 elif response.body is None:
                     payload = b""
                 else:
                     payload = json.dumps(response.body).encode()
+                length = len(payload)
+                if cut:
+                    payload = payload[: length // 2] if length > 1 else b"{"
+                    # truncated: announce more than is sent, whatever the body was
+                    length = len(payload) if cut == "malformed" else max(length, len(payload) + 1)
                 self.send_response(response.status)
                 self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(length))
                 for name, value in response.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
+                if cut == "truncated":
+                    self.wfile.flush()
+                    self._drop()
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 

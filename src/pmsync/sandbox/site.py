@@ -97,23 +97,6 @@ class RateLimit:
 
 
 @dataclass
-class Fault:
-    """An injected failure for requests whose path contains ``match``.
-
-    kind: "status" (answer ``status``, with Retry-After when set), "timeout" (hold the
-    response ``delay`` seconds), "malformed" (200 with a body that is not JSON).
-    """
-
-    match: str
-    kind: str = "status"
-    status: int = 503
-    times: int = 1
-    retry_after: float | None = None
-    delay: float = 0.0
-    method: str | None = None
-
-
-@dataclass
 class Site:
     """All state of one simulated site; ``base_url`` is set when the server starts."""
 
@@ -141,7 +124,6 @@ class Site:
     throttled: int = 0  # requests answered 429
     revision: int = 0  # bumped on every issue change; keys the search cache
     search_cache: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
     boards: dict[int, dict[str, Any]] = field(default_factory=dict)
     sprints: dict[int, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project key
