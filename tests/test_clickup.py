@@ -6,8 +6,10 @@ import json
 
 from conftest import write_clickup_config
 from pmsync.cli import main
+from pmsync.portfolio import Portfolio
 from pmsync.sandbox.site import RateLimit
 from pmsync.store import Store
+from pmsync.workspace import Workspace
 
 
 def run(path, *args) -> int:
@@ -26,13 +28,23 @@ def clickup_items(path) -> dict:
         store.close()
 
 
+def portfolio_of(path) -> Portfolio:
+    ws = Workspace.open(path)
+    try:
+        return ws.portfolio()
+    finally:
+        ws.close()
+
+
 def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "sync") == 0
     ws = sandbox.site.clickup
     items = clickup_items(path)
     assert len(items) == len(ws.tasks)
-    assert {i.product_line for i in items.values()} == {"Platform"}  # by space name
+    assert all(("space", "Platform") in i.facets for i in items.values())
+    lines = portfolio_of(path)
+    assert {lines.items[k].product_line for k in items} == {"Platform"}  # by space name
     epics = {k for k, i in items.items() if i.kind == "epic"}
     tagged = {f"clickup:{t['id']}" for t in ws.tasks.values()
               if any(tag["name"] == "epic" for tag in t["tags"])}
@@ -47,7 +59,7 @@ def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monke
         store.close()
     assert [s.state for s in sorted(sprints.values(), key=lambda s: s.start)] == \
         ["closed"] * 3 + ["active"] + ["future"] * 2
-    assert all(s.product_line == "Platform" for s in sprints.values())
+    assert {lines.sprints[k].product_line for k in sprints} == {"Platform"}
     # Home list or a second list (TIML): both make sprint membership.
     in_sprints = [i for i in stories if i.sprint_keys]
     assert all(k in sprints for i in in_sprints for k in i.sprint_keys)

@@ -120,7 +120,7 @@ def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeyp
         items = {i.key: i for i in store.current("item")}
         assert items["jira:PAY-9"].title == "Updated title"
         assert "jira:MOB-9" not in items and "jira:PAY-10" not in items
-        assert items["jira:WEB-99"].product_line == "Web"
+        assert ("project", "WEB") in items["jira:WEB-99"].facets
         assert len(items) == len(site.issues)
     finally:
         store.close()

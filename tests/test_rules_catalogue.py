@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from pmsync.config import RuleSettings
-from pmsync.model import Change, Link, Release, Sprint, WorkItem
+from pmsync.model import Change, Link, ProductLine, Release, Selector, Sprint, WorkItem, split_key
 from pmsync.portfolio import Baseline, Portfolio
 from pmsync.rules import run_rules
 from pmsync.rules.dependencies import BlockerCancelled, BlockerUnscheduled, DependencyCycle
@@ -31,21 +31,38 @@ def at(days: float) -> datetime:
     return NOW + timedelta(days=days)
 
 
+def in_line(line: str | None) -> tuple[tuple[str, str], ...]:
+    """A record of ``line``: the project facet its line selects (None: no line)."""
+    return (("project", line),) if line else ()
+
+
+def lines_of(*groups) -> list[ProductLine]:
+    """The product lines the records' project facets name, one selector per tracker."""
+    trackers: dict[str, set[str]] = {}
+    for group in groups:
+        for record in group:
+            for name, value in record.facets:
+                if name == "project":
+                    trackers.setdefault(value, set()).add(split_key(record.key)[0])
+    return [ProductLine(line, tuple(Selector(t, (("project", line),)) for t in sorted(ts)))
+            for line, ts in sorted(trackers.items())]
+
+
 def item(key, kind="story", line="Payments", status="doing", **kw) -> WorkItem:
     kw.setdefault("created", at(-60))
     kw.setdefault("updated", at(-1))
     return WorkItem(key=key, kind=kind, title=f"title of {key}", status=status,
-                    status_category=status, product_line=line, **kw)
+                    status_category=status, facets=in_line(line), **kw)
 
 
 def sprint(key, start_days, state, line="Payments") -> Sprint:
-    return Sprint(key=key, name=key, state=state, product_line=line,
+    return Sprint(key=key, name=key, state=state, facets=in_line(line),
                   start=at(start_days), end=at(start_days + 14))
 
 
 def portfolio(items, sprints=(), links=(), changes=(), releases=(), baseline=BASE) -> Portfolio:
-    return Portfolio.build(items, sprints, links, releases, today=TODAY, changes=changes,
-                           baseline=baseline)
+    return Portfolio.build(items, sprints, links, releases, lines_of(items, sprints),
+                           today=TODAY, changes=changes, baseline=baseline)
 
 
 def keys(rule, p, **options) -> list[tuple[str, tuple[str, ...]]]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from pmsync.model import Change, Sprint, WorkItem
+from pmsync.model import Change, ProductLine, Selector, Sprint, WorkItem
 from pmsync.portfolio import Portfolio
 from pmsync.sprint_numbers import Tally, burndown, sprint_numbers, velocity
 
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
 END = START + timedelta(days=14)
+PAY = (("project", "PAY"),)
+PAYMENTS = ProductLine("Payments", (Selector("j", PAY),))
 
 
 def day(offset: float) -> datetime:
@@ -18,7 +20,7 @@ def day(offset: float) -> datetime:
 
 
 def story(key, points, sprints, status="doing", done_at=None) -> WorkItem:
-    return WorkItem(key, "story", key, status, status, "Payments", sprint_keys=sprints,
+    return WorkItem(key, "story", key, status, status, facets=PAY, sprint_keys=sprints,
                     estimate=points, done_at=done_at, created=day(-30))
 
 
@@ -27,8 +29,10 @@ def moved(key, at, old, new, n) -> Change:
 
 
 def build() -> tuple[Portfolio, Sprint]:
-    sprint = Sprint("j:sprint:10", "PAY Sprint 10", "closed", "Payments", START, END, END)
-    following = Sprint("j:sprint:11", "PAY Sprint 11", "active", "Payments", END, END + timedelta(14))
+    sprint = Sprint("j:sprint:10", "PAY Sprint 10", "closed", start=START, end=END, completed=END,
+                    facets=PAY)
+    following = Sprint("j:sprint:11", "PAY Sprint 11", "active", start=END,
+                       end=END + timedelta(14), facets=PAY)
     items = [
         story("j:A", 3, ("j:sprint:10",), "done", day(5)),           # committed, completed
         story("j:B", 8, ("j:sprint:10", "j:sprint:11")),             # re-estimated 5→8, carried
@@ -50,8 +54,8 @@ def build() -> tuple[Portfolio, Sprint]:
         moved("j:F", day(-1), None, "10", 1),
     ]
     portfolio = Portfolio.build(items, [sprint, following], today=date(2026, 11, 23),
-                                changes=changes)
-    return portfolio, sprint
+                                changes=changes, product_lines=[PAYMENTS])
+    return portfolio, portfolio.sprints[sprint.key]
 
 
 def test_numbers_match_the_hand_worked_sprint_report():

@@ -37,7 +37,8 @@ class AlertPlan:
 
 def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     """A story's finding goes to its epic (an item with no epic gets it itself); a
-    conflict across product lines goes to the epics on both sides."""
+    conflict across product lines goes to the epics on both sides (a side in no
+    configured line has nobody to answer for it, and gets no comment)."""
 
     def epic_or_self(key: str) -> str:
         epic = portfolio.epic_of(key)
@@ -48,7 +49,8 @@ def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     for key in finding.related_keys:
         related = portfolio.items.get(key)
         if related is not None and subject is not None and \
-                related.product_line != subject.product_line:
+                related.product_line != subject.product_line and \
+                (related.product_line or not portfolio.product_lines):
             targets.append(epic_or_self(key))
     return list(dict.fromkeys(targets))
 

@@ -109,6 +109,14 @@ MIGRATIONS: list[str] = [
     UPDATE runs SET outcome = 'crashed' WHERE outcome = 'running';
     UPDATE runs SET exit_code = 0 WHERE outcome = 'done';
     """,
+    # 5: product lines are decided when the portfolio is built, never stored: drop the
+    # stale copies (the packed form had a slot for it; records fall back to their JSON)
+    """
+    UPDATE records SET packed = NULL, data = json_remove(data, '$.product_line')
+        WHERE kind IN ('item', 'sprint');
+    UPDATE revisions SET data = json_remove(data, '$.product_line')
+        WHERE kind IN ('item', 'sprint');
+    """,
 ]
 
 

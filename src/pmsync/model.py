@@ -2,6 +2,11 @@
 
 Every key is ``<tracker>:<native key>`` so items from several trackers can
 live in one portfolio. Every datetime is timezone-aware (UTC once stored).
+
+An item's or sprint's product line is configuration, not tracker data: connectors
+give the raw facets, ``Portfolio.build`` decides the line from the configured
+``[[product_lines]]``, and the store never keeps it (``DERIVED`` fields are left out
+of the stored forms), so editing the lines takes effect on the next check.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
 # e.g. ("project", "PAY") or ("label", "mobile"); product-line selectors match on them.
 Facet = tuple[str, str]
 
+# Field metadata for values worked out when the portfolio is built, never stored.
+DERIVED = {"derived": True}
+
 
 def make_key(tracker: str, native_key: str) -> str:
     return f"{tracker}:{native_key}"
@@ -42,7 +50,7 @@ class WorkItem:
     title: str
     status: str
     status_category: StatusCategory
-    product_line: str | None = None
+    product_line: str | None = field(default=None, metadata=DERIVED)  # set by Portfolio.build
     parent_key: str | None = None
     sprint_keys: tuple[str, ...] = ()
     start: date | None = None
@@ -67,7 +75,7 @@ class Sprint:
     key: str
     name: str
     state: SprintState
-    product_line: str | None = None
+    product_line: str | None = field(default=None, metadata=DERIVED)  # set by Portfolio.build
     start: datetime | None = None
     end: datetime | None = None
     completed: datetime | None = None
@@ -171,7 +179,13 @@ def to_json(record: Any) -> dict[str, Any]:
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    """The stored fields, in order (derived ones are worked out on load, not kept)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("derived"))
+
+
+@functools.cache
+def _derived_defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.metadata.get("derived")}
 
 
 def _encode(value: Any) -> Any:
@@ -217,6 +231,8 @@ def _decoders(cls: type) -> dict[str, Any]:
     """One converter per field, chosen once per record type from its annotations."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
+        if f.metadata.get("derived"):
+            continue  # an older store's copy of it is stale by definition: ignore it
         text = str(f.type)
         if "datetime" in text:
             out[f.name] = datetime.fromisoformat
@@ -251,6 +267,7 @@ def unpack(kind: str, blob: bytes) -> Any:
         if values[index] is not None:
             values[index] = convert(values[index])
     record = object.__new__(cls)  # as in from_json: no per-field setattr
+    record.__dict__.update(_derived_defaults(cls))
     record.__dict__.update(zip(_field_names(cls), values, strict=True))
     return record
 

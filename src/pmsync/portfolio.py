@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import TypeVar
 
-from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem
+from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem, split_key
+
+Record = TypeVar("Record", WorkItem, Sprint)
 
 
 def classify(tracker: str, facets: tuple[Facet, ...], lines: Iterable[ProductLine]) -> str | None:
@@ -17,6 +20,29 @@ def classify(tracker: str, facets: tuple[Facet, ...], lines: Iterable[ProductLin
         if any(selector.matches(tracker, facets) for selector in line.selectors):
             return line.name
     return None
+
+
+def with_lines(records: Iterable[Record], lines: tuple[ProductLine, ...]) -> list[Record]:
+    """Copies of the records, each carrying the product line its facets select today.
+
+    The line is configuration, so it is worked out here on every build and never read
+    from the store. Many records share the same facets: each combination is classified
+    once. The copy fills __dict__ directly, as the store's loader does (frozen records).
+    """
+    memo: dict[tuple[str, tuple[Facet, ...]], str | None] = {}
+    out = []
+    for record in records:
+        basis = (split_key(record.key)[0], record.facets)
+        line = memo.get(basis, memo)
+        if line is memo:
+            line = memo[basis] = classify(basis[0], record.facets, lines)
+        if record.product_line != line:
+            copy = object.__new__(type(record))
+            copy.__dict__.update(record.__dict__)
+            copy.__dict__["product_line"] = line
+            record = copy
+        out.append(record)
+    return out
 
 
 def end_of_day(day: date) -> datetime:
@@ -53,15 +79,18 @@ class Portfolio:
     @classmethod
     def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
               changes=(), baseline=None, our_writes=None):
+        """Every item and sprint gets the line ``product_lines`` selects for its facets
+        (none when no line matches)."""
+        product_lines = tuple(product_lines)
         by_item: dict[str, list[Change]] = defaultdict(list)
         for change in sorted(changes, key=lambda c: (c.at, c.change_id)):
             by_item[change.item_key].append(change)
         return cls(
-            items={i.key: i for i in items},
-            sprints={s.key: s for s in sprints},
+            items={i.key: i for i in with_lines(items, product_lines)},
+            sprints={s.key: s for s in with_lines(sprints, product_lines)},
             links=list(links),
             releases={r.key: r for r in releases},
-            product_lines=tuple(product_lines),
+            product_lines=product_lines,
             today=today or datetime.now(UTC).date(),
             changes=dict(by_item),
             baseline=baseline,

@@ -8,13 +8,11 @@ leaves the store exactly as the last finished one did.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass
 
 from pmsync.connector import SyncBatch
-from pmsync.portfolio import classify
 from pmsync.workspace import Workspace
 
 log = logging.getLogger("pmsync.sync")
@@ -59,12 +57,9 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
 
 
 def _write(ws: Workspace, tracker: str, batch: SyncBatch, run_id: int) -> int:
-    store, lines = ws.store, ws.config.product_lines
-    items = [dataclasses.replace(i, product_line=classify(tracker, i.facets, lines))
-             for i in batch.items]
-    sprints = [dataclasses.replace(s, product_line=classify(tracker, s.facets, lines))
-               for s in batch.sprints]
-    changed = store.upsert(tracker, [*items, *sprints, *batch.releases], run_id)
+    # Raw facets only: the product line is decided when the portfolio is built.
+    store, items = ws.store, batch.items
+    changed = store.upsert(tracker, [*items, *batch.sprints, *batch.releases], run_id)
     changed += store.replace_links(tracker, {i.key for i in items}, list(batch.links), run_id)
     store.add_changes(batch.changes)
     if batch.present_keys is not None:

@@ -59,13 +59,17 @@ def run_rules(
     portfolio: Portfolio, rules: dict[str, Rule], settings: dict[str, RuleSettings]
 ) -> list[Finding]:
     findings: dict[str, Finding] = {}
+    # With product lines configured, they are the portfolio: a finding about something in
+    # no line (say its line was removed from the config) is not raised, so its comment
+    # is resolved rather than left open with no line to answer for it.
+    scoped = bool(portfolio.product_lines)
     for rule_id, rule in sorted(rules.items()):
         rule_settings = settings.get(rule_id, RuleSettings())
         if not rule_settings.enabled and not rule_settings.lines:
             continue
         for finding in rule.evaluate(portfolio, rule_settings):
             line = finding.product_line
-            if not rule_settings.enabled_for(line):
+            if (scoped and line is None) or not rule_settings.enabled_for(line):
                 continue
             severity = rule_settings.severity_for(line)
             if severity:
