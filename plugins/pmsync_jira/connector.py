@@ -27,6 +27,7 @@ log = logging.getLogger("pmsync.jira")
 class JiraConnector:
     kind: ClassVar[str] = "jira"
     page_format: ClassVar[str] = "confluence"
+    page_images: ClassVar[str] = "attachment"  # charts go up as files the page shows
 
     def __init__(self, tracker: TrackerConfig):
         self.tracker = tracker

@@ -90,14 +90,25 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"
 
 
+# Charts a Confluence page shows as an attached SVG file (its chart macro cannot draw a
+# timeline); the others it draws natively with the chart macro, from the data.
+ATTACHED_CHARTS = {"roadmap": "roadmap-timeline.svg", "timeline": "line-timeline.svg"}
+
+
 def chart_markup(target: str, svgs: dict[str, str]) -> dict[str, Any]:
-    """Charts as each target shows them: inline SVG in HTML, an image in Markdown.
-    (Confluence pages draw them natively with the chart macro, from the data.)"""
+    """Charts as each target shows them: inline SVG in HTML, an image in Markdown, an
+    attachment's file name on a Confluence page."""
     if target == "html":
-        return {name: Markup(svg) for name, svg in svgs.items()}  # pygal wrote it with an XML writer: escaped
+        return {name: Markup(svg) for name, svg in svgs.items()}  # written by XML writers: escaped
     if target == "markdown":
         return {name: MdSafe(charts.data_uri(svg)) for name, svg in svgs.items()}
-    return {}
+    return {name: ATTACHED_CHARTS[name] for name in svgs if name in ATTACHED_CHARTS}
+
+
+def chart_attachments(svgs: dict[str, str]) -> dict[str, tuple[bytes, str]]:
+    """file name → (bytes, media type): what a Confluence page attaches."""
+    return {ATTACHED_CHARTS[name]: (svg.encode(), "image/svg+xml")
+            for name, svg in svgs.items() if name in ATTACHED_CHARTS}
 
 
 @dataclass(frozen=True)
@@ -114,16 +125,23 @@ class ReportJob:
     svgs: dict[str, str]
 
 
+def forecast_percentile(ws: Workspace) -> float:
+    """The forecast-after-due rule's percentile: the reports forecast at the same confidence."""
+    settings = ws.config.rules.get("forecast-after-due")
+    return float(settings.option("percentile", None, 85)) if settings else 85.0
+
+
 def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) -> list[ReportJob]:
-    forecasts = epic_forecasts(portfolio)
+    percentile = forecast_percentile(ws)
+    forecasts = epic_forecasts(portfolio, percentile)
     jobs = []
     for line in ws.config.product_lines:
-        review = sprint_review(portfolio, line.name, findings, forecasts)
+        review = sprint_review(portfolio, line.name, findings, forecasts, percentile)
         home = frozenset({line.selectors[0].tracker}) if line.selectors else frozenset()
         jobs.append(ReportJob(line.name, "sprint_review", f"Sprint review: {line.name}",
                               f"sprint-review:{line.name}", f"sprint-review-{slug(line.name)}",
                               {"review": review}, home, review.charts))
-    plan = roadmap(portfolio, findings, forecasts)
+    plan = roadmap(portfolio, findings, forecasts, percentile)
     every = frozenset(s.tracker for line in ws.config.product_lines for s in line.selectors)
     jobs.append(ReportJob("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
                           {"roadmap": plan}, every, plan.charts))
@@ -154,14 +172,19 @@ def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio
             body = env.get_template(f"{job.template}.{fmt}.j2").render(
                 **base, target=fmt, charts=chart_markup(fmt, job.svgs))
             key = job.report_key if len(job.trackers) == 1 else f"{job.report_key}:{tracker}"
-            _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run)
+            files = (chart_attachments(job.svgs)
+                     if getattr(connector, "page_images", "inline") == "attachment" else {})
+            _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
         results.append(result)
     return results
 
 
-def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_run) -> None:
+def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_run,
+                  files: dict[str, tuple[bytes, str]]) -> None:
     store = ws.store
-    digest = content_hash(body)
+    # The attached images count too: a chart can change while the page's text does not.
+    digest = content_hash(body + "".join(f"\x1f{name}\x1f{data.decode(errors='replace')}"
+                                         for name, (data, _) in sorted(files.items())))
     entry = store.page(report_key)
     if entry and entry.body_hash == digest and entry.tracker == tracker:
         result.page_url, result.page_version, result.page_action = (
@@ -171,7 +194,8 @@ def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_r
         return
     page = connector.publish_page(
         PageRequest(title=title, body=body, page_id=entry.page_id if entry else None,
-                    version=entry.version if entry else 0))
+                    version=entry.version if entry else 0,
+                    extra={"attachments": files} if files else {}))
     store.save_page(PageEntry(report_key, tracker, page.page_id, page.version, page.url, digest))
     result.page_url, result.page_version = page.url, page.version
     result.page_action = "created" if page.version == 1 else "updated"

@@ -15,6 +15,7 @@ from pmsync.model import Finding, Link, Sprint, WorkItem, split_key
 from pmsync.portfolio import Portfolio
 from pmsync.rules.forecast import epic_forecasts
 from pmsync.sprint_numbers import SprintNumbers, burndown, sprint_numbers, velocity
+from pmsync.timeline import Timeline, build_timeline
 
 
 @dataclass
@@ -44,6 +45,7 @@ class SprintReview:
     depends_on: list[tuple[WorkItem, WorkItem]] = field(default_factory=list)  # (ours, theirs)
     depended_by: list[tuple[WorkItem, WorkItem]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
+    timeline: Timeline | None = None
 
     @property
     def velocity_rows(self) -> list[tuple[str, str, str]]:
@@ -74,8 +76,8 @@ def epic_rows(portfolio: Portfolio, epics: list[WorkItem], forecasts) -> list[Ep
 
 
 def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
-                  forecasts: dict | None = None) -> SprintReview:
-    forecasts = epic_forecasts(portfolio) if forecasts is None else forecasts
+                  forecasts: dict | None = None, percentile: float = 85.0) -> SprintReview:
+    forecasts = epic_forecasts(portfolio, percentile) if forecasts is None else forecasts
     sprints = portfolio.sprints_of_line(line)
     active = [s for s in sprints if s.state == "active"]
     closed = [s for s in sprints if s.state == "closed"]
@@ -96,6 +98,12 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
             review.depends_on.append((blocked, blocker))
         elif blocker.product_line == line and blocked.product_line != line:
             review.depended_by.append((blocker, blocked))
+    review.timeline = line_timeline(portfolio, line, findings, forecasts, review.epics,
+                                    percentile)
+    if review.timeline.bars:
+        review.charts["timeline"] = charts.timeline_svg(
+            review.timeline, "line-timeline",
+            f"{line}: epics from start to due, and the epics its conflicts involve")
     if review.velocity:
         review.charts["velocity"] = charts.velocity_svg(
             [(v["sprint"].name, v["committed"], v["completed"]) for v in review.velocity])
@@ -103,6 +111,24 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
         review.charts["burndown"] = charts.burndown_svg(
             review.burndown, (sprint.end.date() - sprint.start.date()).days)
     return review
+
+
+def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding], forecasts: dict,
+                  rows: list[EpicRow], percentile: float = 85.0) -> Timeline:
+    """The line's open epics, and in their own lanes the other lines' epics that one of
+    its dependency conflicts touches (so the arrow has both ends)."""
+    conflicts = [(blocker, blocked) for blocker, blocked, conflict
+                 in conflict_edges(portfolio, findings) if conflict
+                 and line in (blocker.product_line, blocked.product_line)]
+    lanes: dict[str, list[WorkItem]] = {line: [r.item for r in rows if r.item.is_open]}
+    for pair in conflicts:
+        for end in pair:
+            epic = portfolio.epic_of(end.key)
+            if epic is not None and epic.product_line and epic.product_line != line:
+                others = lanes.setdefault(epic.product_line, [])
+                if epic not in others:
+                    others.append(epic)
+    return build_timeline(portfolio, lanes, forecasts, conflicts, percentile)
 
 
 @dataclass
@@ -113,6 +139,8 @@ class Roadmap:
     edges: list[tuple[WorkItem, WorkItem, bool]]  # (blocker, blocked, in conflict)
     drift: list[Finding]
     charts: dict[str, str] = field(default_factory=dict)
+    timeline: Timeline | None = None
+    percentile: float = 85.0
 
 
 CONFLICT_RULES = {"blocker-scheduled-late", "blocker-unscheduled", "blocker-cancelled",
@@ -120,27 +148,41 @@ CONFLICT_RULES = {"blocker-scheduled-late", "blocker-unscheduled", "blocker-canc
 DRIFT_RULES = {"due-date-slipped", "scope-growth", "release-slipped", "forecast-after-due"}
 
 
-def roadmap(portfolio: Portfolio, findings: list[Finding], forecasts: dict | None = None) -> Roadmap:
-    forecasts = epic_forecasts(portfolio) if forecasts is None else forecasts
+def conflict_edges(portfolio: Portfolio, findings: list[Finding]
+                   ) -> list[tuple[WorkItem, WorkItem, bool]]:
+    """Open cross-line dependencies (blocker, blocked, in conflict), conflicts first."""
+    conflicted = {(f.subject_key, key) for f in findings if f.rule in CONFLICT_RULES
+                  for key in f.related_keys}
+    for f in findings:  # a cycle is every link among its members, whichever way they point
+        if f.rule == "dependency-cycle":
+            members = {f.subject_key, *f.related_keys}
+            conflicted |= {(a, b) for a in members for b in members if a != b}
+    edges = [(blocker, blocked, (blocked.key, blocker.key) in conflicted)
+             for link, blocker, blocked in portfolio.dependencies
+             if blocker.product_line != blocked.product_line and _open(link, blocker, blocked)]
+    edges.sort(key=lambda e: (not e[2], natural(e[1].key)))
+    return edges
+
+
+def roadmap(portfolio: Portfolio, findings: list[Finding], forecasts: dict | None = None,
+            percentile: float = 85.0) -> Roadmap:
+    forecasts = epic_forecasts(portfolio, percentile) if forecasts is None else forecasts
     lines = [line.name for line in portfolio.product_lines]
     epics = {line: epic_rows(portfolio, [i for i in portfolio.items.values()
                                          if i.kind == "epic" and i.product_line == line
                                          and i.is_open], forecasts)
              for line in lines}
-    conflicted = {(f.subject_key, key) for f in findings if f.rule in CONFLICT_RULES
-                  for key in f.related_keys}
-    edges = [(blocker, blocked, (blocked.key, blocker.key) in conflicted)
-             for link, blocker, blocked in portfolio.dependencies
-             if blocker.product_line != blocked.product_line and _open(link, blocker, blocked)]
-    edges.sort(key=lambda e: (not e[2], natural(e[1].key)))
+    edges = conflict_edges(portfolio, findings)
     drift = [f for f in findings if f.rule in DRIFT_RULES]
-    result = Roadmap(lines, epics, sorted(portfolio.releases.values(),
-                                          key=lambda r: (r.release_date or date.max, r.name)),
-                     edges, drift)
-    bars = [(f"{row.item.title} ({line})", row.item.start or portfolio.today, row.item.due,
-             row.p85) for line in lines for row in epics[line] if row.item.due][:40]
-    if bars:
-        result.charts["roadmap"] = charts.roadmap_svg(bars, portfolio.today)
+    releases = sorted(portfolio.releases.values(),
+                      key=lambda r: (r.release_date or date.max, r.name))
+    result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile)
+    result.timeline = build_timeline(
+        portfolio, {line: [row.item for row in epics[line]] for line in lines}, forecasts,
+        [(blocker, blocked) for blocker, blocked, conflict in edges if conflict], percentile,
+        releases)
+    if result.timeline.bars:
+        result.charts["roadmap"] = charts.timeline_svg(result.timeline, "roadmap-timeline")
     return result
 
 

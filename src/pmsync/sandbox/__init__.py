@@ -11,7 +11,13 @@ import random
 from datetime import date
 from typing import Any
 
-from pmsync.sandbox import clickup_api, confluence_api, confluence_v1, jira_api
+from pmsync.sandbox import (
+    clickup_api,
+    confluence_api,
+    confluence_attachments,
+    confluence_v1,
+    jira_api,
+)
 from pmsync.sandbox.clickup_seed import seed_clickup
 from pmsync.sandbox.faults import Fault, FaultSpecError, parse_fault
 from pmsync.sandbox.seed import seed_site
@@ -173,6 +179,7 @@ class Sandbox:
         rate = parse_rate(clickup_rate) if clickup_rate else None
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
+                  + confluence_attachments.ROUTES
                   + clickup_api.ROUTES + CONTROL_ROUTES)
         server = SandboxServer(site, routes, port=port, latency=latency,
                                realms={"clickup": clickup_api.ClickUpRealm(site)})

@@ -10,6 +10,7 @@ import html
 import re
 from typing import Any
 
+from pmsync.sandbox.confluence_attachments import show_images
 from pmsync.sandbox.server import HttpError, Request, Response, route
 from pmsync.sandbox.site import Site, jira_time
 
@@ -203,7 +204,7 @@ def page_web_view(req: Request) -> Response:
         "padding:.4em;margin:.5em 0}ac\\:structured-macro::before{content:'Confluence chart macro';"
         "font-size:small;color:#6b778c}</style>"
         f"</head><body><p><small>Sandbox Confluence · version {page['version']['number']}</small></p>"
-        f"<h1>{html.escape(page['title'])}</h1>{page['body']}</body></html>"
+        f"<h1>{html.escape(page['title'])}</h1>{show_images(page, page['body'])}</body></html>"
     )
     return Response(body=document, content_type="text/html; charset=utf-8")
 

@@ -1,0 +1,131 @@
+"""The roadmap timeline as data: one bar per epic, lanes per product line, releases as
+milestones, today, and the cross-line dependencies in conflict as arrows between bars.
+
+This is the one place that decides what the timeline shows; ``charts.timeline_svg``
+only draws it. Other features add to a bar through ``marks`` (e.g. a knock-on
+warning) instead of drawing on the chart themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from pmsync.model import Release, WorkItem, split_key
+from pmsync.portfolio import Portfolio
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str  # the epic's tracker-qualified key (for machines: DOM data-key, marks)
+    label: str  # its key as the tracker shows it
+    title: str
+    line: str
+    start: date
+    due: date
+    start_known: bool  # False: no start date or sprint, drawn from today (or the due date)
+    forecast: date | None = None  # the configured percentile's finish date
+    marks: tuple[str, ...] = ()  # short notes other features attach, shown on hover
+
+    @property
+    def late(self) -> bool:
+        return self.forecast is not None and self.forecast > self.due
+
+
+@dataclass(frozen=True)
+class Lane:
+    line: str
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    name: str
+    day: date
+    released: bool
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """blocker epic → blocked epic: the blocker is scheduled to end after the blocked starts."""
+
+    blocker: str  # bar keys
+    blocked: str
+    reason: str  # the items that conflict, as a person reads them
+
+
+@dataclass(frozen=True)
+class Timeline:
+    lanes: tuple[Lane, ...]
+    milestones: tuple[Milestone, ...]
+    arrows: tuple[Arrow, ...]
+    today: date
+    percentile: float
+    undated: tuple[str, ...] = ()  # open epics without a due date: listed, not drawn
+
+    @property
+    def bars(self) -> list[Bar]:
+        return [bar for lane in self.lanes for bar in lane.bars]
+
+    @property
+    def span(self) -> tuple[date, date]:
+        """First and last day drawn: every bar, forecast, milestone and today, padded a week."""
+        days = [self.today, *(m.day for m in self.milestones)]
+        for bar in self.bars:
+            days += [bar.start, bar.due, *([bar.forecast] if bar.forecast else [])]
+        return min(days) - timedelta(days=7), max(days) + timedelta(days=7)
+
+    def with_marks(self, marks: dict[str, Iterable[str]]) -> Timeline:
+        """A copy whose bars carry extra notes, by epic key."""
+        lanes = tuple(Lane(lane.line, tuple(
+            replace(bar, marks=bar.marks + tuple(marks.get(bar.key, ()))) for bar in lane.bars))
+            for lane in self.lanes)
+        return replace(self, lanes=lanes)
+
+
+def epic_start(portfolio: Portfolio, epic: WorkItem) -> date | None:
+    """Its start date, else the earliest planned start of its children (sprint or start)."""
+    if epic.start:
+        return epic.start
+    starts = [s.date() for c in portfolio.children.get(epic.key, ())
+              if (s := portfolio.planned_start(c)) is not None]
+    return min(starts) if starts else None
+
+
+def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]],
+                   forecasts: dict[str, tuple[date | None, date | None]],
+                   conflicts: Iterable[tuple[WorkItem, WorkItem]], percentile: float,
+                   releases: Iterable[Release] = ()) -> Timeline:
+    """``epics_by_line``: the epics to draw, lane by lane in that order; ``conflicts``:
+    (blocker, blocked) items of cross-line dependencies in conflict, any kind."""
+    lanes, undated = [], []
+    for line, epics in epics_by_line.items():
+        bars = []
+        for epic in epics:
+            if epic.due is None:
+                undated.append(epic.key)
+                continue
+            start = epic_start(portfolio, epic)
+            bars.append(Bar(
+                key=epic.key, label=split_key(epic.key)[1], title=epic.title, line=line,
+                start=min(start or portfolio.today, epic.due), due=epic.due,
+                start_known=start is not None, forecast=forecasts.get(epic.key, (None, None))[1]))
+        if bars:
+            lanes.append(Lane(line, tuple(bars)))
+    drawn = {bar.key for lane in lanes for bar in lane.bars}
+    arrows: dict[tuple[str, str], list[str]] = {}
+    for blocker, blocked in conflicts:
+        ends = portfolio.epic_of(blocker.key), portfolio.epic_of(blocked.key)
+        if ends[0] is None or ends[1] is None or ends[0].key == ends[1].key:
+            continue
+        if ends[0].key in drawn and ends[1].key in drawn:
+            arrows.setdefault((ends[0].key, ends[1].key), []).append(
+                f"{split_key(blocker.key)[1]} blocks {split_key(blocked.key)[1]}")
+    milestones = tuple(Milestone(r.key, r.name, r.release_date, r.released)
+                       for r in releases if r.release_date is not None)
+    return Timeline(
+        tuple(lanes), milestones,
+        tuple(Arrow(a, b, "; ".join(reasons)) for (a, b), reasons in arrows.items()),
+        portfolio.today, percentile, tuple(undated))
