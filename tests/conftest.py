@@ -21,7 +21,7 @@ def sandbox():
 
 def write_clickup_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
     """Jira and ClickUp together, as the demo runs them; ``extra`` joins [trackers.clickup]."""
-    account, clickup = sandbox.site.account, sandbox.site.clickup
+    account, clickup = sandbox.site.account, sandbox.clickup
     monkeypatch.setenv(TOKEN_ENV, account.api_token)
     monkeypatch.setenv(CLICKUP_TOKEN_ENV, clickup.token)
     text = demo_config(sandbox.url, account.email, clickup.team_id)

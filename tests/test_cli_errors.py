@@ -109,9 +109,9 @@ def test_init_writes_a_sample_that_loads(tmp_path, capsys, monkeypatch):
 
 def test_dry_run_alert_touches_nothing(pmsync, sandbox):
     assert pmsync("sync")[0] == 0
-    writes = len(sandbox.site.writes)
+    writes = len(sandbox.writes)
     code, out, _ = pmsync("alert", "--dry-run")
     created = [line for line in out.splitlines() if line.startswith("created")]
     assert code == 0 and created
     assert f"{len(created)} comments would be created" in out
-    assert len(sandbox.site.writes) == writes
+    assert len(sandbox.writes) == writes

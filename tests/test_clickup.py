@@ -39,7 +39,7 @@ def portfolio_of(path) -> Portfolio:
 def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "sync") == 0
-    ws = sandbox.site.clickup
+    ws = sandbox.clickup
     items = clickup_items(path)
     assert len(items) == len(ws.tasks)
     assert all(("space", "Platform") in i.facets for i in items.values())
@@ -85,26 +85,26 @@ def test_cross_tracker_dependency_conflict_is_found_and_posted_on_both_sides(
                  and f["related"][0].startswith("jira:"))
     assert cross["severity"] == "critical" and "across product lines" in cross["message"]
 
-    ws, site = sandbox.site.clickup, sandbox.site
+    ws, site = sandbox.clickup, sandbox.site
     waiting = ws.tasks[cross["subject"].split(":")[1]]
     jira_key = cross["related"][0].split(":")[1]
-    clickup_posts = [w for w in site.writes_to("POST", "/api/v2/task/")
+    clickup_posts = [w for w in sandbox.writes_to("POST", "/api/v2/task/")
                      if w["path"].endswith(f"/task/{waiting['parent']}/comment")]
     jira_epic = site.issues[jira_key]["fields"]["parent"]["key"]
-    jira_posts = site.writes_to("POST", f"/rest/api/3/issue/{jira_epic}/comment")
+    jira_posts = sandbox.writes_to("POST", f"/rest/api/3/issue/{jira_epic}/comment")
     assert len(clickup_posts) == 1 and len(jira_posts) == 1
     assert cross["fingerprint"] in clickup_posts[0]["body"]["comment_text"]
 
     # A second run changes nothing: no new comment on either side.
-    posts = len(site.writes_to("POST", "/comment"))
+    posts = len(sandbox.writes_to("POST", "/comment"))
     assert run(path, "run") == 0
-    assert len(site.writes_to("POST", "/comment")) == posts
+    assert len(sandbox.writes_to("POST", "/comment")) == posts
 
 
 def test_incremental_sees_updated_closed_and_deleted_tasks(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch, "\nreconcile_hours = 0")
     assert run(path, "sync") == 0
-    ws = sandbox.site.clickup
+    ws = sandbox.clickup
     ids = sorted(t["id"] for t in ws.tasks.values() if t["parent"])
     ws.touch(ids[0], name="Renamed in ClickUp")
     ws.touch(ids[1], status={"status": "complete", "type": "closed", "orderindex": 2,
@@ -120,28 +120,28 @@ def test_incremental_sees_updated_closed_and_deleted_tasks(sandbox, tmp_path, mo
 def test_incremental_is_one_search_without_the_hierarchy(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "sync") == 0
-    mark = len(sandbox.site.requests)
-    ws = sandbox.site.clickup
+    mark = len(sandbox.requests)
+    ws = sandbox.clickup
     ws.touch(next(iter(ws.tasks)), name="Edited")
     assert run(path, "sync") == 0
-    clickup_calls = [p for _, p, _ in sandbox.site.requests[mark:] if p.startswith("/api/")]
+    clickup_calls = [p for _, p, _ in sandbox.requests[mark:] if p.startswith("/api/")]
     assert clickup_calls == [f"/api/v2/team/{ws.team_id}/task"]
 
 
 def test_pacing_keeps_under_the_rate_limit(sandbox, tmp_path, monkeypatch):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
-    sandbox.site.clickup.rate_limit = RateLimit(limit=4, window=0.3)
-    sandbox.site.clickup.whole_second_reset = False  # a 0.3 s window needs a precise reset
+    sandbox.clickup.rate_limit = RateLimit(limit=4, window=0.3)
+    sandbox.clickup.whole_second_reset = False  # a 0.3 s window needs a precise reset
     assert run(path, "sync") == 0
-    assert sandbox.site.clickup.throttled == 0  # paced on the headers, never hit a 429
-    assert len(clickup_items(path)) == len(sandbox.site.clickup.tasks)
+    assert sandbox.clickup.throttled == 0  # paced on the headers, never hit a 429
+    assert len(clickup_items(path)) == len(sandbox.clickup.tasks)
 
 
 def test_a_429_waits_for_the_reset(sandbox, tmp_path, monkeypatch):
     from pmsync.config import TrackerConfig
     from pmsync_clickup.connector import ClickUpConnector
 
-    ws = sandbox.site.clickup
+    ws = sandbox.clickup
     monkeypatch.setenv("CU_TOKEN", ws.token)
     connector = ClickUpConnector(TrackerConfig("clickup", "clickup", sandbox.url, {
         "token_env": "CU_TOKEN", "team_id": ws.team_id}))

@@ -66,7 +66,7 @@ def test_every_connector_request_is_a_documented_operation(sandbox, pmsync):
     require_specs()
     assert pmsync("run")[0] == 0
     assert pmsync("run")[0] == 0
-    seen = {(m, p, q) for m, p, q in sandbox.site.requests}
+    seen = {(m, p, q) for m, p, q in sandbox.requests}
     assert any("/search/jql" in p for _, p, _ in seen)
     for method, path, query in sorted(seen):
         check_request(method, path, query)
@@ -74,7 +74,7 @@ def test_every_connector_request_is_a_documented_operation(sandbox, pmsync):
 
 def test_clickup_sandbox_responses_match_the_published_schemas(sandbox):
     require_specs()
-    ws = sandbox.site.clickup
+    ws = sandbox.clickup
     http = requests.Session()
     http.headers["Authorization"] = ws.token
 
@@ -116,9 +116,9 @@ def test_every_clickup_request_is_a_documented_operation(sandbox, tmp_path, monk
     require_specs()
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert main(["--config", str(path), "run"]) == 0
-    sandbox.site.clickup.touch(next(iter(sandbox.site.clickup.tasks)), name="x")
+    sandbox.clickup.touch(next(iter(sandbox.clickup.tasks)), name="x")
     assert main(["--config", str(path), "run"]) == 0
-    seen = {(m, p, q) for m, p, q in sandbox.site.requests if p.startswith("/api/")}
+    seen = {(m, p, q) for m, p, q in sandbox.requests if p.startswith("/api/")}
     assert any("/task" in p for _, p, _ in seen)
     for method, path_, query in sorted(seen):
         check_request(method, path_, query)

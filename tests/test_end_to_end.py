@@ -14,7 +14,7 @@ from pmsync_jira.adf import find_marker
 
 def comment_posts(sandbox) -> Counter:
     """(issue, fingerprint) → how many comments were posted for it."""
-    posts = sandbox.site.writes_to("POST", "/comment")
+    posts = sandbox.writes_to("POST", "/comment")
     return Counter((w["path"].split("/")[5], find_marker(w["body"]["body"])) for w in posts)
 
 
@@ -57,7 +57,7 @@ def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
     code, out, err = pmsync("run")
     assert code == 0, err
     assert comment_posts(sandbox) == posts  # no second comment anywhere
-    assert not site.writes_to("PUT", "/comment/")  # same findings, same text: no edit either
+    assert not sandbox.writes_to("PUT", "/comment/")  # same findings, same text: no edit either
     pay_page = next(p for p in site.pages.values() if p["title"] == "Sprint review: Payments")
     assert pay_page["version"]["number"] == 2
     assert story in pay_page["body"]
@@ -95,11 +95,11 @@ def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
     store = Store(config_path.parent / "state" / "pmsync.sqlite3")
     store.conn.execute("DELETE FROM alerts")
     store.close()
-    posts_before = len(sandbox.site.writes_to("POST", "/comment"))
+    posts_before = len(sandbox.writes_to("POST", "/comment"))
 
     code, out, err = pmsync("alert")
     assert code == 0, err
-    assert len(sandbox.site.writes_to("POST", "/comment")) == posts_before
+    assert len(sandbox.writes_to("POST", "/comment")) == posts_before
     assert f"{posts_before} edited" in out
 
 

@@ -40,18 +40,18 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
     finally:
         store.close()
     # Wiki-markup comments on v2, found again by their marker; pages through REST v1.
-    posts = site.writes_to("POST", "/rest/api/2/issue/")
+    posts = dc_sandbox.writes_to("POST", "/rest/api/2/issue/")
     assert posts and all(isinstance(w["body"]["body"], str) for w in posts)
     assert all("pmsync:" in w["body"]["body"] for w in posts)
-    assert len(site.writes_to("POST", "/rest/api/content")) == 4  # 3 reviews + roadmap
-    assert not site.writes_to("POST", "/wiki/api/v2/pages")
-    assert not [r for r in site.requests if r[1].startswith("/rest/api/3/")]
+    assert len(dc_sandbox.writes_to("POST", "/rest/api/content")) == 4  # 3 reviews + roadmap
+    assert not dc_sandbox.writes_to("POST", "/wiki/api/v2/pages")
+    assert not [r for r in dc_sandbox.requests if r[1].startswith("/rest/api/3/")]
 
     overdue = site.planted["epic-overdue"][0][0].split(":")[1]
     site.touch(overdue, summary="Renamed epic, same problem")
     assert run(path, "run") == 0
-    assert len(site.writes_to("POST", "/rest/api/2/issue/")) == len(posts)  # edited, not re-posted
-    assert len(site.writes_to("PUT", f"/rest/api/2/issue/{overdue}/comment/")) == 1
+    assert len(dc_sandbox.writes_to("POST", "/rest/api/2/issue/")) == len(posts)  # edited, not re-posted
+    assert len(dc_sandbox.writes_to("PUT", f"/rest/api/2/issue/{overdue}/comment/")) == 1
 
 
 def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch):
@@ -100,7 +100,7 @@ def test_changelog_history_is_kept_including_long_histories(sandbox, config_path
         assert added and all(c.new for c in added)
     finally:
         store.close()
-    assert any(r[1] == "/rest/api/3/issue/MOB-2/changelog" for r in site.requests)
+    assert any(r[1] == "/rest/api/3/issue/MOB-2/changelog" for r in sandbox.requests)
 
 
 def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeypatch):
@@ -218,6 +218,6 @@ def test_a_page_edited_meanwhile_is_reread_and_updated_once_more(sandbox, config
 
     sandbox.server.dispatch = dispatch
     assert run(config_path, "sync") == 0 and run(config_path, "report") == 0
-    puts = [w for w in site.writes if w["method"] == "PUT" and w["path"].endswith(page["id"])]
+    puts = [w for w in sandbox.writes if w["method"] == "PUT" and w["path"].endswith(page["id"])]
     assert [w["status"] for w in puts] == [409, 200]
     assert page["version"]["number"] == 3 and "A change for the next version" in page["body"]

@@ -20,7 +20,7 @@ def sandbox():
 
 def clickup(sandbox, method: str, path: str, timeout: float = 5, **kwargs) -> requests.Response:
     return requests.request(method, f"{sandbox.url}/api/v2{path}", timeout=timeout,
-                            headers={"Authorization": sandbox.site.clickup.token}, **kwargs)
+                            headers={"Authorization": sandbox.clickup.token}, **kwargs)
 
 
 def jira(sandbox, method: str, path: str, timeout: float = 5, **kwargs) -> requests.Response:
@@ -30,11 +30,11 @@ def jira(sandbox, method: str, path: str, timeout: float = 5, **kwargs) -> reque
 
 
 def a_task(sandbox) -> str:
-    return next(iter(sandbox.site.clickup.tasks))
+    return next(iter(sandbox.clickup.tasks))
 
 
 def comments_on(sandbox, task_id: str) -> int:
-    return len(sandbox.site.clickup.comments.get(task_id, []))
+    return len(sandbox.clickup.comments.get(task_id, []))
 
 
 COMMENT = {"comment_text": "from the fault test", "notify_all": False}
@@ -118,7 +118,9 @@ def test_5xx_answers_in_each_vendors_error_shape(sandbox):
     atl = jira(sandbox, "GET", "/myself")
     assert atl.status_code == 503 and set(atl.json()) == {"errorMessages", "errors"}
     wiki = requests.get(f"{sandbox.url}/wiki/api/v2/pages", timeout=5)
-    assert "errorMessages" in wiki.json()
+    assert wiki.json()["errors"][0]["status"] == 503  # Confluence v2's own shape
+    v1 = requests.get(f"{sandbox.url}/rest/api/content", timeout=5)
+    assert v1.json()["statusCode"] == 503  # Confluence v1's
     unknown_clickup_route = requests.get(f"{sandbox.url}/api/v2/nowhere", timeout=5)
     assert "ECODE" in unknown_clickup_route.json()
 
@@ -146,7 +148,7 @@ def test_a_jira_429_with_and_without_retry_after(sandbox, spec, retry_after):
 def test_the_rate_limiter_sends_whole_second_resets_by_default(sandbox):
     from pmsync.sandbox.site import RateLimit
 
-    sandbox.site.clickup.rate_limit = RateLimit(limit=100, window=5)
+    sandbox.clickup.rate_limit = RateLimit(limit=100, window=5)
     reset = clickup(sandbox, "GET", "/team").headers["X-RateLimit-Reset"]
     assert reset.isdigit()
 

@@ -11,14 +11,14 @@ from pmsync.cli import main
 
 def test_tokens_never_leave_the_environment(sandbox, tmp_path, monkeypatch, capsys):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
-    secrets = [sandbox.site.account.api_token, sandbox.site.clickup.token]
+    secrets = [sandbox.site.account.api_token, sandbox.clickup.token]
     assert main(["-v", "--config", str(path), "run"]) == 0
     out, err = capsys.readouterr()
     state = path.parent / "state"
     files = [p for p in state.rglob("*") if p.is_file()]
     assert any(p.suffix == ".html" for p in files) and any("sqlite3" in p.name for p in files)
-    written = json.dumps(sandbox.site.writes) + json.dumps(
-        [c for c in sandbox.site.clickup.comments.values()])
+    written = json.dumps(sandbox.writes) + json.dumps(
+        [c for c in sandbox.clickup.comments.values()])
     for secret in secrets:
         assert secret not in out and secret not in err and secret not in written
         for file in files:

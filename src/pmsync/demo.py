@@ -66,7 +66,7 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
     sandbox = Sandbox.start(size=size, port=port)
     try:
         config_path = folder / "pmsync.toml"
-        clickup = sandbox.site.clickup
+        clickup = sandbox.clickup
         config_path.write_text(demo_config(sandbox.url, sandbox.site.account.email,
                                            clickup.team_id if clickup else None))
         os.environ[TOKEN_ENV] = sandbox.site.account.api_token

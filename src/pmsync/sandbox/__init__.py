@@ -1,7 +1,11 @@
 """A loopback simulation of the trackers pmsync talks to, for the demo and tests.
 
     with Sandbox.start(seed=7, size=60, faults=["POST:/rest/api/3/issue/*/comment:lost=4"]) as sb:
-        sb.url, sb.site.writes, sb.inject("GET:/api/v2/list/*/task:status=429"), sb.fault_counts()
+        sb.url, sb.writes, sb.inject("GET:/api/v2/list/*/task:status=429"), sb.fault_counts()
+
+``sb.site`` is the Atlassian site (Jira + Confluence), ``sb.clickup`` the ClickUp
+workspace (None when started with ``clickup_size=0``); the server under them knows
+neither and keeps the request log, the writes and the faults for both.
 """
 
 from __future__ import annotations
@@ -18,22 +22,25 @@ from pmsync.sandbox import (
     confluence_v1,
     jira_api,
 )
+from pmsync.sandbox.atlassian import AtlassianRealm
 from pmsync.sandbox.clickup_seed import seed_clickup
+from pmsync.sandbox.clickup_site import ClickUpWorkspace
 from pmsync.sandbox.faults import Fault, FaultSpecError, parse_fault
 from pmsync.sandbox.seed import seed_site
-from pmsync.sandbox.server import HttpError, Request, Response, SandboxServer, route
-from pmsync.sandbox.site import RateLimit, Site
+from pmsync.sandbox.server import HttpError, RateLimit, Realm, Request, Response, SandboxServer, route
+from pmsync.sandbox.site import Site
 
 __all__ = ["Fault", "FaultSpecError", "Sandbox", "parse_fault", "parse_rate"]
 
 
+# Control routes answer for the whole sandbox: ``req.site`` is the Sandbox itself.
 def _writes(req: Request) -> Response:
-    with req.site.lock:
-        return Response(body=list(req.site.writes))
+    with req.server.lock:
+        return Response(body=list(req.server.writes))
 
 
 def _index(req: Request) -> Response:
-    site = req.site
+    site = req.site.site
     rows = "".join(
         f"<li><a href='/wiki/spaces/{site.spaces[p['spaceId']]['key']}/pages/{p['id']}/x'>"
         f"{html.escape(p['title'])}</a> (version {p['version']['number']})</li>"
@@ -49,16 +56,19 @@ def _index(req: Request) -> Response:
 
 
 def _requests(req: Request) -> Response:
-    with req.site.lock:
-        return Response(body=[[m, p] for m, p, _ in req.site.requests])
+    with req.server.lock:
+        return Response(body=[[m, p] for m, p, _ in req.server.requests])
 
 
 def _stats(req: Request) -> Response:
-    return Response(body={"issues": len(req.site.issues), "throttled": req.site.throttled})
+    site = req.site.site
+    return Response(body={"issues": len(site.issues), "throttled": site.throttled})
 
 
 def _clickup_stats(req: Request) -> Response:
     ws = req.site.clickup
+    if ws is None:
+        return Response(404, {"error": "this sandbox plays no ClickUp"})
     per_list: dict[str, int] = {}
     for task in ws.tasks.values():
         per_list[task["list"]["id"]] = per_list.get(task["list"]["id"], 0) + 1
@@ -68,12 +78,12 @@ def _clickup_stats(req: Request) -> Response:
 def _touch(req: Request) -> Response:
     """Change issues as users would: {"keys": [...]} or {"count": N, "seed": S};
     ClickUp tasks with {"clickup_count": N, "seed": S}."""
-    site = req.site
+    site = req.site.site
     body = req.json() or {}
     if "clickup_count" in body:
-        ws = site.clickup
+        ws = req.site.clickup
         ids = random.Random(body.get("seed", 1)).sample(sorted(ws.tasks), int(body["clickup_count"]))
-        with site.lock:
+        with ws.lock:
             for task_id in ids:
                 ws.touch(task_id, name=ws.tasks[task_id]["name"] + " (edited)")
         return Response(body={"touched": ids})
@@ -89,7 +99,7 @@ def _move(req: Request) -> Response:
     """Move an issue to another project, as Jira's move does: {"key": "PAY-4", "project": "MOB"}
     answers {"key": "MOB-31"}; the old key keeps answering with the moved issue."""
     body = req.json() or {}
-    site = req.site
+    site = req.site.site
     with site.lock:
         key = site.current_key(str(body.get("key", "")).upper())
         if key not in site.issues or body.get("project") not in site.projects:
@@ -108,10 +118,10 @@ def _faults(req: Request) -> Response:
             raise HttpError(400, {"error": str(exc)}) from None
         return Response(201, {"fault": fault.describe()})
     if req.method == "DELETE":
-        with req.site.lock:
+        with server.lock:
             server.faults.clear()
         return Response(204)
-    with req.site.lock:
+    with server.lock:
         rows = [{"fault": f.describe(), "kind": f.label, "fired": f.fired} for f in server.faults]
     return Response(body={"faults": rows, "fired": server.fault_counts()})
 
@@ -145,9 +155,24 @@ def parse_rate(text: str) -> RateLimit:
 class Sandbox:
     """The public face of the sandbox: start it, point clients at ``url``, arm faults."""
 
-    def __init__(self, site: Site, server: SandboxServer):
+    def __init__(self, site: Site, clickup: ClickUpWorkspace | None, server: SandboxServer):
         self.site = site
+        self.clickup = clickup
         self.server = server
+
+    @property
+    def requests(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Every request to the vendors' APIs: (method, path, query parameter names)."""
+        return self.server.requests
+
+    @property
+    def writes(self) -> list[dict[str, Any]]:
+        """Every POST, PUT and DELETE: method, path, status, body."""
+        return self.server.writes
+
+    def writes_to(self, method: str, fragment: str) -> list[dict[str, Any]]:
+        """Successful writes of ``method`` whose path contains ``fragment``."""
+        return self.server.writes_to(method, fragment)
 
     @property
     def url(self) -> str:
@@ -181,14 +206,22 @@ class Sandbox:
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
                   + confluence_attachments.ROUTES
                   + clickup_api.ROUTES + CONTROL_ROUTES)
-        server = SandboxServer(site, routes, port=port, latency=latency,
-                               realms={"clickup": clickup_api.ClickUpRealm(site)})
+        control = Realm()
+        server = SandboxServer(routes, {"atlassian": AtlassianRealm(site), "control": control},
+                               default_realm="atlassian", port=port, latency=latency)
+        site.base_url = server.url
         seed_site(site, seed=seed, size=size, today=today)
+        clickup = None
         if clickup_size:
-            seed_clickup(site, seed=seed, size=clickup_size, lists=clickup_lists, today=today)
-            site.clickup.rate_limit = rate
+            clickup = seed_clickup(site, seed=seed, size=clickup_size, lists=clickup_lists,
+                                   today=today)
+            clickup.rate_limit = rate
+        server.realms["clickup"] = clickup_api.ClickUpRealm(clickup)
         server.inject(*armed)
-        return cls(site, server.start())
+        sandbox = cls(site, clickup, server)
+        control.service = sandbox
+        server.start()
+        return sandbox
 
     def inject(self, *faults: Fault | str) -> list[Fault]:
         """Arm more faults while serving; returns them (their ``fired`` counts go up)."""
@@ -208,9 +241,9 @@ class Sandbox:
         login = (f"user {account.email}, API token {account.api_token}" if self.site.is_cloud
                  else f"personal access token {account.personal_access_token}")
         lines = [f"sandbox Jira + Confluence at {self.url} ({login})"]
-        if self.site.clickup:
+        if self.clickup:
             lines.append(f"sandbox ClickUp at {self.url}/api/v2 (workspace "
-                         f"{self.site.clickup.team_id}, token {self.site.clickup.token})")
+                         f"{self.clickup.team_id}, token {self.clickup.token})")
         lines += [f"fault armed: {fault.describe()}" for fault in self.faults]
         return "\n".join(lines)
 

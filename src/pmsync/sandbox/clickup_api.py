@@ -22,20 +22,23 @@ def cu_error(status: int, err: str, ecode: str) -> HttpError:
 
 
 def _ws(req: Request) -> ClickUpWorkspace:
-    ws = req.site.clickup
-    if ws is None:
+    ws = req.site
+    if ws is None:  # a sandbox started without ClickUp
         raise cu_error(404, "Route not found", "APP_001")
     return ws
 
 
 class ClickUpRealm(Realm):
+    """ClickUp's gate: raw pk_ tokens or OAuth Bearer, the per-token limit, {err, ECODE}."""
+
     prefixes = ("/api/v2/", "/api/v3/")
 
-    def __init__(self, site):
-        self.site = site
+    def __init__(self, workspace: ClickUpWorkspace | None):
+        super().__init__(workspace)
+        self.ws = workspace
 
     def authenticate(self, request: Request) -> None:
-        ws = self.site.clickup
+        ws = self.ws
         header = request.headers.get("authorization", "")
         if not header:
             raise cu_error(401, "Authorization header required", "OAUTH_017")
@@ -43,11 +46,11 @@ class ClickUpRealm(Realm):
             raise cu_error(401, "Token invalid", "OAUTH_025")
 
     def limit(self) -> tuple[Response | None, dict[str, str]]:
-        ws = self.site.clickup
+        ws = self.ws
         limit = ws.rate_limit if ws else None
         if limit is None:
             return None, {}
-        with self.site.lock:
+        with ws.lock:
             remaining, reset_in = limit.take()
             if remaining < 0:
                 ws.throttled += 1
@@ -61,6 +64,8 @@ class ClickUpRealm(Realm):
     def error_body(self, path: str, status: int, message: str) -> Any:
         if path.startswith("/api/v3/"):
             return v3_error(status, message).response.body
+        if status == 404:
+            return {"err": "Route not found", "ECODE": "APP_001"}
         if status == 429:
             return {"err": "Rate limit reached", "ECODE": "APP_002"}
         # ClickUp documents the shape ({err, ECODE}) but no code for its 5xx answers;
@@ -69,7 +74,7 @@ class ClickUpRealm(Realm):
 
     def throttle_headers(self, fault) -> dict[str, str]:
         """ClickUp sends no Retry-After, only X-RateLimit-* with the reset in Unix seconds."""
-        ws = self.site.clickup
+        ws = self.ws
         limit = ws.rate_limit.limit if ws and ws.rate_limit else 100
         reset_in = 1.0 if fault.reset_in is None else fault.reset_in
         reset = ws.reset_header(reset_in) if ws else str(int(time.time() + reset_in))
@@ -192,7 +197,7 @@ def list_tasks(req: Request) -> Response:
     list_id = req.params["list_id"]
     if list_id not in ws.lists:
         raise cu_error(404, "List not found", "ITEM_013")
-    with req.site.lock:
+    with _ws(req).lock:
         home = ws.in_list(list_id, _flag(req, "include_timl"))
         return _page(req, _filtered(req, home), with_last_page=True)
 
@@ -201,7 +206,7 @@ def team_tasks(req: Request) -> Response:
     ws = _team(req, "team_Id")
     spaces = set(req.args("space_ids[]") or req.args("space_ids"))
     lists = set(req.args("list_ids[]") or req.args("list_ids"))
-    with req.site.lock:
+    with _ws(req).lock:
         chosen = [t for t in ws.tasks.values()
                   if (not spaces or t["space"]["id"] in spaces)
                   and (not lists or t["list"]["id"] in lists)]
@@ -240,7 +245,7 @@ def task_comments(req: Request) -> Response:
     task_id = req.params["task_id"]
     if task_id not in ws.tasks:
         raise cu_error(404, "Task not found, deleted", "ITEM_013")
-    with req.site.lock:
+    with _ws(req).lock:
         newest_first = sorted(ws.comments.get(task_id, []), key=lambda c: (int(c["date"]),
                               int(c["id"])), reverse=True)
     start, start_id = req.arg("start"), req.arg("start_id")
@@ -259,7 +264,7 @@ def add_comment(req: Request) -> Response:
     if "notify_all" not in body:
         raise cu_error(400, "notify_all is required", "INPUT_002")
     text, rich = _comment_text(body)
-    with req.site.lock:
+    with _ws(req).lock:
         comment = {"id": ws.next_id(), "comment_text": text, "comment": rich, "date": ws.now_ms()}
         ws.comments.setdefault(task["id"], []).append(comment)
         task["date_updated"] = comment["date"]
@@ -271,7 +276,7 @@ def edit_comment(req: Request) -> Response:
     ws = _ws(req)
     body = req.json() or {}
     text, rich = _comment_text(body)
-    with req.site.lock:
+    with _ws(req).lock:
         for task_id, comments in ws.comments.items():
             for comment in comments:
                 if comment["id"] == req.params["comment_id"]:

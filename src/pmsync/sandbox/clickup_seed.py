@@ -32,7 +32,7 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
     rng = random.Random(seed * 31 + 1)
     size = max(size, 40)  # enough stories for every planted case
     today = today or datetime.now(UTC).date()
-    ws = site.clickup = ClickUpWorkspace()
+    ws = ClickUpWorkspace()
     space = {"id": "90120001", "name": "Platform", "private": False, "multiple_assignees": True,
              "statuses": list(STATUS.values()),
              "features": {"due_dates": {"enabled": True, "start_date": True,

@@ -6,6 +6,7 @@ strings, tasks carry their dependencies and the lists they also live in.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ class ClickUpWorkspace:
     throttled: int = 0
     revision: int = 0  # bumped on every task change; keys the per-list cache
     by_list: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
     _next: int = 1000
 
     def next_id(self, prefix: str = "") -> str:

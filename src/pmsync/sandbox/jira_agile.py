@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
+from pmsync.sandbox.atlassian import jira_error
+from pmsync.sandbox.server import HttpError, Request, Response, route
 from pmsync.sandbox.site import STATUSES, Site
 
 AGILE_MAX = 50

@@ -14,8 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 from pmsync.sandbox import jira_agile, jira_comments, jql
+from pmsync.sandbox.atlassian import jira_error
 from pmsync.sandbox.jira_views import history_view, issue_view, versioned
-from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
+from pmsync.sandbox.server import HttpError, Request, Response, route
 from pmsync.sandbox.site import FLOAT_TYPE, LINK_TYPES, Site, jira_time
 
 SEARCH_MAX = 100  # the most issues one search page returns when fields are asked for

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmsync.sandbox.server import HttpError, Request, Response, jira_error
+from pmsync.sandbox.atlassian import jira_error
+from pmsync.sandbox.server import HttpError, Request, Response
 from pmsync.sandbox.site import Site
 
 

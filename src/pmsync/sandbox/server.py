@@ -8,10 +8,8 @@ does and one on a Jira path as Jira does. Only 127.0.0.1 is ever bound.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import math
 import re
 import socket
 import struct
@@ -19,13 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pmsync.sandbox.faults import Fault, as_fault
-from pmsync.sandbox.site import Site
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +33,15 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     raw_body: bytes
-    site: Site
+    site: Any = None  # the simulated service the route belongs to (its realm's service)
     params: dict[str, str] = field(default_factory=dict)
-    server: Any = None  # the SandboxServer answering (control routes read its faults)
+    server: Any = None  # the SandboxServer answering
+    realm: Realm | None = None
+
+    def error(self, status: int, message: str) -> HttpError:
+        """An error in the shape of the vendor whose route this is."""
+        realm = self.realm or Realm()
+        return HttpError(status, realm.error_body(self.path, status, message))
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -56,13 +58,13 @@ class Request:
         try:
             return int(value)
         except ValueError:
-            raise HttpError(400, jira_error(f"The '{name}' parameter must be a number.")) from None
+            raise self.error(400, f"The '{name}' parameter must be a number.") from None
 
     def json(self) -> Any:
         try:
             return json.loads(self.raw_body or b"null")
         except ValueError:
-            raise HttpError(400, jira_error("Unexpected character: the body is not valid JSON.")) from None
+            raise self.error(400, "Unexpected character: the body is not valid JSON.") from None
 
 
 @dataclass
@@ -73,15 +75,29 @@ class Response:
     content_type: str = "application/json;charset=UTF-8"
 
 
+@dataclass
+class RateLimit:
+    """A fixed-window request budget, as Jira Cloud's burst limit behaves from outside."""
+
+    limit: int
+    window: float  # seconds
+    started: float = 0.0
+    used: int = 0
+
+    def take(self) -> tuple[int, float]:
+        """Count one request: (requests left in this window, negative past it; seconds to
+        the reset). The caller holds the site's lock."""
+        now = time.monotonic()
+        if now - self.started >= self.window:
+            self.started, self.used = now, 0
+        self.used += 1
+        return self.limit - self.used, max(self.window - (now - self.started), 0.0)
+
+
 class HttpError(Exception):
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None):
         super().__init__(status)
         self.response = Response(status, body, headers or {})
-
-
-def jira_error(*messages: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    """Atlassian's ErrorCollection body."""
-    return {"errorMessages": list(messages), "errors": errors or {}}
 
 
 Handler = Callable[[Request], Response]
@@ -104,9 +120,15 @@ def route(method: str, path: str, handler: Handler, auth: bool = True,
 
 
 class Realm:
-    """A vendor's gate: who may call, how fast, and how refusals look."""
+    """A vendor's gate: who may call, how fast, and how refusals look.
+
+    ``service`` is the vendor's simulated state (handlers see it as ``request.site``).
+    """
 
     prefixes: tuple[str, ...] = ()  # paths it answers for even where no route matches
+
+    def __init__(self, service: Any = None):
+        self.service = service
 
     def authenticate(self, request: Request) -> None:
         return None
@@ -123,91 +145,32 @@ class Realm:
         return {}
 
 
-class AtlassianRealm(Realm):
-    def __init__(self, site: Site):
-        self.site = site
-
-    def authenticate(self, request: Request) -> None:
-        """Cloud: Basic email:API-token. Data Center: Bearer personal access token."""
-        header = request.headers.get("authorization", "")
-        account = self.site.account
-        refused = HttpError(
-            401,
-            jira_error("Client must be authenticated to access this resource."),
-            {"WWW-Authenticate": 'Basic realm="protected-area"'},
-        )
-        scheme, _, credentials = header.partition(" ")
-        if self.site.is_cloud and scheme.lower() == "basic":
-            try:
-                user, _, token = base64.b64decode(credentials).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                raise refused from None
-            if user == account.email and token == account.api_token:
-                return
-        bearer = scheme.lower() == "bearer" and credentials == account.personal_access_token
-        if bearer and not self.site.is_cloud:
-            return
-        raise refused
-
-    def limit(self) -> tuple[Response | None, dict[str, str]]:
-        """Jira Cloud's burst limit: X-RateLimit-* on every answer, 429 past the budget."""
-        limit = self.site.rate_limit
-        if limit is None:
-            return None, {}
-        with self.site.lock:
-            now = time.monotonic()
-            if now - limit.started >= limit.window:
-                limit.started, limit.used = now, 0
-            limit.used += 1
-            remaining = limit.limit - limit.used
-            if remaining < 0:
-                self.site.throttled += 1
-            reset_in = max(limit.window - (now - limit.started), 0.0)
-        reset_at = datetime.now(UTC) + timedelta(seconds=reset_in)
-        headers = {
-            "X-RateLimit-Limit": str(limit.limit),
-            "X-RateLimit-Remaining": str(max(remaining, 0)),
-            "X-RateLimit-Reset": reset_at.strftime("%Y-%m-%dT%H:%MZ"),
-        }
-        if remaining >= 0:
-            if remaining < limit.limit // 5:
-                headers["X-RateLimit-NearLimit"] = "true"
-            return None, headers
-        # Retry-After is whole seconds (RFC 9110), rounded up so a retry lands after the
-        # reset; a window shortened below a second (tests) answers in fractions instead.
-        wait = str(max(math.ceil(reset_in), 1)) if limit.window >= 1 else f"{reset_in:.3f}"
-        headers.update({"Retry-After": wait,
-                        "RateLimit-Reason": "jira-burst-based"})
-        return Response(429, jira_error("Rate limit exceeded."), headers), headers
-
-    def error_body(self, path: str, status: int, message: str) -> Any:
-        return jira_error(message)
-
-    def throttle_headers(self, fault: Fault) -> dict[str, str]:
-        if fault.reset_in is None:
-            return {}
-        reset_at = datetime.now(UTC) + timedelta(seconds=fault.reset_in)
-        return {"X-RateLimit-Reset": reset_at.strftime("%Y-%m-%dT%H:%MZ"),
-                "RateLimit-Reason": "jira-burst-based"}
-
-
 FAULT_MESSAGES = {429: "Rate limit exceeded.", 500: "Internal server error.",
                   502: "Bad gateway.", 503: "Service unavailable.", 504: "Gateway timeout."}
 
 
 class SandboxServer:
-    def __init__(self, site: Site, routes: list[Route], port: int = 0, latency: float = 0.0,
-                 realms: dict[str, Realm] | None = None):
-        self.site = site
+    """Serves routes of any number of realms; knows no vendor.
+
+    It owns what is the same for every vendor: the request log, the record of writes
+    and the armed faults, under its own lock. A path no route matches is answered
+    by the realm whose ``prefixes`` it starts with, else by ``default_realm``.
+    """
+
+    def __init__(self, routes: list[Route], realms: dict[str, Realm], *,
+                 default_realm: str, port: int = 0, latency: float = 0.0):
         self.routes = routes
-        self.realms: dict[str, Realm] = {"atlassian": AtlassianRealm(site), **(realms or {})}
+        self.realms = realms
+        self.default_realm = default_realm
         self.latency = latency
+        self.lock = threading.RLock()
         self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str, tuple[str, ...]]] = []  # method, path, query names
+        self.writes: list[dict[str, Any]] = []  # method, path, status, body of every write
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        site.base_url = self.url
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
@@ -229,7 +192,7 @@ class SandboxServer:
     def inject(self, *faults: Fault | str) -> list[Fault]:
         """Arm faults (objects or ``[METHOD:]PATH:KIND...`` strings); they fire in order."""
         armed = [as_fault(f) for f in faults]
-        with self.site.lock:
+        with self.lock:
             self.faults.extend(armed)
         return armed
 
@@ -239,9 +202,9 @@ class SandboxServer:
             if candidate.pattern.match(path):
                 return self.realms.get(candidate.realm, Realm())
         for realm in self.realms.values():
-            if path.startswith(realm.prefixes or ("\0",)):
+            if realm.prefixes and path.startswith(realm.prefixes):
                 return realm
-        return self.realms["atlassian"]
+        return self.realms[self.default_realm]
 
     def dispatch(self, request: Request) -> Response:
         allowed = False
@@ -253,7 +216,8 @@ class SandboxServer:
             if candidate.method != request.method:
                 continue
             request.params = match.groupdict()
-            realm = self.realms.get(candidate.realm, Realm())
+            realm = self.realms.get(candidate.realm) or Realm()
+            request.realm, request.site = realm, realm.service
             headers: dict[str, str] = {}
             try:
                 # Anonymous routes still refuse credentials that are given but wrong.
@@ -265,15 +229,17 @@ class SandboxServer:
                 response = exc.response
             response.headers = {**headers, **response.headers}
             return response
+        realm = self.realm_for(request.path)
         if allowed:
-            return Response(405, jira_error(f"HTTP {request.method} is not supported here."))
-        return Response(404, jira_error("Not found."))
+            return Response(405, realm.error_body(
+                request.path, 405, f"HTTP {request.method} is not supported here."))
+        return Response(404, realm.error_body(request.path, 404, "Not found."))
 
     def take_fault(self, request: Request) -> Fault | None:
         """The first armed fault this request hits, counted."""
         if request.path.startswith("/_sandbox"):
             return None
-        with self.site.lock:
+        with self.lock:
             fault = next((f for f in self.faults if f.take(request.method, request.path)), None)
         if fault is not None:
             log.info("fault %s on %s %s", fault.label, request.method, request.path)
@@ -292,10 +258,20 @@ class SandboxServer:
     def fault_counts(self) -> dict[str, int]:
         """Requests hit so far, by kind (lost, reset-after, status-429, ...)."""
         counts: dict[str, int] = {}
-        with self.site.lock:
+        with self.lock:
             for fault in self.faults:
                 counts[fault.label] = counts.get(fault.label, 0) + fault.fired
         return counts
+
+    def record_write(self, method: str, path: str, status: int, body: Any) -> None:
+        with self.lock:
+            self.writes.append({"method": method, "path": path, "status": status, "body": body})
+
+    def writes_to(self, method: str, fragment: str) -> list[dict[str, Any]]:
+        """Successful writes of ``method`` whose path contains ``fragment``."""
+        with self.lock:
+            return [w for w in self.writes
+                    if w["method"] == method and fragment in w["path"] and w["status"] < 300]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -318,12 +294,11 @@ class SandboxServer:
                     query=parse_qs(parts.query, keep_blank_values=True),
                     headers={k.lower(): v for k, v in self.headers.items()},
                     raw_body=self.rfile.read(length) if length else b"",
-                    site=server.site,
                     server=server,
                 )
                 if not request.path.startswith("/_sandbox"):
-                    with server.site.lock:
-                        server.site.requests.append(
+                    with server.lock:
+                        server.requests.append(
                             (request.method, request.path, tuple(sorted(request.query))))
                 fault = server.take_fault(request)
                 if fault is not None and fault.kind == "slow":
@@ -358,7 +333,7 @@ class SandboxServer:
                     body = json.loads(request.raw_body) if request.raw_body else None
                 except ValueError:
                     body = request.raw_body.decode(errors="replace")
-                server.site.record_write(request.method, request.path, response.status, body)
+                server.record_write(request.method, request.path, response.status, body)
 
             def _drop(self) -> None:
                 """Close with a TCP reset (SO_LINGER 0), as a dropped connection looks."""

@@ -7,11 +7,12 @@ is. One lock guards the whole site: the server is threaded.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pmsync.sandbox.server import RateLimit  # noqa: F401 (the fixed window; tests import it here)
 
 # Custom field ids differ per real site; these are common Cloud defaults and a
 # test may change them (the connector must discover them through /field).
@@ -78,25 +79,6 @@ class Account:
 
 
 @dataclass
-class RateLimit:
-    """A fixed-window request budget, as Jira Cloud's burst limit behaves from outside."""
-
-    limit: int
-    window: float  # seconds
-    started: float = 0.0
-    used: int = 0
-
-    def take(self) -> tuple[int, float]:
-        """Count one request: (requests left in this window, negative past it; seconds to
-        the reset). The caller holds the site's lock."""
-        now = time.monotonic()
-        if now - self.started >= self.window:
-            self.started, self.used = now, 0
-        self.used += 1
-        return self.limit - self.used, max(self.window - (now - self.started), 0.0)
-
-
-@dataclass
 class Site:
     """All state of one simulated site; ``base_url`` is set when the server starts."""
 
@@ -130,10 +112,7 @@ class Site:
     spaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
-    clickup: Any = None  # a ClickUpWorkspace when the sandbox also plays ClickUp
     moved: dict[str, str] = field(default_factory=dict)  # old key -> new key, as Jira keeps them
-    writes: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next_id: int = 20000
 
@@ -341,13 +320,3 @@ class Site:
         blocked["fields"]["issuelinks"].append(
             {**common, "type": type_ref, "inwardIssue": self.issue_ref(blocker)}
         )
-
-    def record_write(self, method: str, path: str, status: int, body: Any) -> None:
-        with self.lock:
-            self.writes.append({"method": method, "path": path, "status": status, "body": body})
-
-    def writes_to(self, method: str, fragment: str) -> list[dict[str, Any]]:
-        return [
-            w for w in self.writes
-            if w["method"] == method and fragment in w["path"] and w["status"] < 300
-        ]
