@@ -54,11 +54,11 @@ def test_confluence_page_shows_the_timeline_as_an_attached_svg(sandbox, pmsync, 
     assert image.headers["Content-Type"] == "image/svg+xml" and b"<svg" in image.content
 
     # Nothing changed: no new page version and no new attachment version.
-    uploads = len(site.writes_to("PUT", "/child/attachment"))
+    uploads = len(sandbox.writes_to("PUT", "/child/attachment"))
     assert uploads == 4  # the roadmap and three sprint reviews, once each
     code, out, err = pmsync("run")
     assert code == 0, err
-    assert len(site.writes_to("PUT", "/child/attachment")) == uploads
+    assert len(sandbox.writes_to("PUT", "/child/attachment")) == uploads
     assert attached["version"] == 1 and page["version"]["number"] == 1
 
 
@@ -81,7 +81,7 @@ def test_attachment_upload_needs_the_xsrf_header(sandbox, pmsync):
 def test_clickup_doc_shows_the_timeline_as_a_markdown_image(sandbox, tmp_path, monkeypatch):
     config = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert main(["--config", str(config), "run"]) == 0
-    pages = [p for p in sandbox.site.clickup.pages.values() if p["name"] == "Portfolio roadmap"]
+    pages = [p for p in sandbox.clickup.pages.values() if p["name"] == "Portfolio roadmap"]
     (page,) = pages
     data = re.search(r"!\[Roadmap timeline\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)",
                      page["content"]).group(1)
