@@ -55,7 +55,7 @@ def test_every_command_is_recorded_with_outcome_counts_and_exit_code(pmsync):
 def test_an_interrupted_run_is_recorded_as_interrupted(pmsync, monkeypatch):
     from pmsync import cycle
 
-    def interrupted(ws):
+    def interrupted(*args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cycle, "sync_all", interrupted)

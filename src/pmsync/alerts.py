@@ -55,16 +55,6 @@ def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     return list(dict.fromkeys(targets))
 
 
-def report_links(ws: Workspace) -> dict[str, str]:
-    """Each product line's sprint-review page, for the comments to link to."""
-    links = {}
-    for line in ws.config.product_lines:
-        entry = ws.store.page(f"sprint-review:{line.name}")
-        if entry is not None and entry.url:
-            links[line.name] = entry.url
-    return links
-
-
 def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = None) -> AlertMessage:
     subject = portfolio.items.get(finding.subject_key)
     title = subject.title if subject else finding.subject_key
@@ -103,20 +93,27 @@ def message_hash(message: AlertMessage) -> str:
 
 def sync_alerts(
     ws: Workspace, findings: list[Finding], portfolio: Portfolio, dry_run: bool = False,
-    suppressed: frozenset[str] = frozenset(),
+    suppressed: frozenset[str] = frozenset(), links: dict[str, str] | None = None,
+    skip_trackers: frozenset[str] = frozenset(),
 ) -> AlertPlan:
-    """``suppressed`` fingerprints are neither posted nor resolved: they are left as they are."""
+    """``suppressed`` fingerprints are neither posted nor resolved: they are left as they are.
+    ``links``: each product line's report page, for the comments to link to. Trackers in
+    ``skip_trackers`` (unreachable this run) are not written to."""
     store = ws.store
     plan = AlertPlan()
     ledger = {(e.fingerprint, e.target_key): e for e in store.alerts()}
     live: set[tuple[str, str]] = {key for key in ledger if key[0] in suppressed}
 
-    links = report_links(ws)
+    links = links or {}
     for fp, target, rule, subject, message in _messages(ws, findings, portfolio, links):
         tracker = split_key(target)[0]
         label = f"{rule} on {target}"
         if tracker not in ws.config.trackers or target not in portfolio.items:
             plan.skipped.append(label)  # e.g. a sprint's or a release's finding: no epic to tell
+            continue
+        if tracker in skip_trackers:
+            live.add((fp, target))  # neither posted nor resolved while unreachable
+            plan.skipped.append(label)
             continue
         live.add((fp, target))
         digest = message_hash(message)
@@ -142,7 +139,7 @@ def sync_alerts(
             continue
         label = f"{entry.rule} on {target}"
         tracker = split_key(target)[0]
-        if tracker not in ws.config.trackers or not entry.comment_id:
+        if tracker not in ws.config.trackers or tracker in skip_trackers or not entry.comment_id:
             plan.skipped.append(label)
             continue
         if dry_run:

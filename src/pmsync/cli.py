@@ -159,7 +159,6 @@ def _recorded(step: Callable, locked: bool = True) -> Callable:
         try:
             with run_lock(ws.config.lock_path) if locked else nullcontext(), \
                     ws.store.run(args.command) as run:
-                ws.run_id = run.id
                 code = step(ws, args, run)
                 for failure in run.failures:
                     print(f"pmsync: error: {failure}", file=sys.stderr)
@@ -185,7 +184,7 @@ def _sync(ws, args, run) -> int:
     from pmsync.cycle import sync_counts
     from pmsync.sync import sync_all
 
-    results = sync_all(ws)
+    results = sync_all(ws.store, ws.connectors(), run)
     run.add(sync_counts(results))
     for result in results:
         print(f"{result.tracker}: {result.fetched} items fetched, {result.changed} records changed")
@@ -262,11 +261,12 @@ def _alert(ws, args, run) -> int:
     from pmsync.alerts import sync_alerts
     from pmsync.check import run_check, suppressed
     from pmsync.cycle import alert_counts
+    from pmsync.reports import published_links
 
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
     plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run,
-                       suppressed=frozenset(suppressed(ws)))
+                       suppressed=frozenset(suppressed(ws)), links=published_links(ws))
     run.add(alert_counts(plan, args.dry_run))
     verb = "would be" if args.dry_run else "were"
     for action in ("created", "edited", "resolved", "unchanged", "skipped"):
@@ -287,6 +287,8 @@ def _report(ws, args, run) -> int:
     results = publish_reports(ws, findings, portfolio, dry_run=args.dry_run)
     run.add(report_counts(results))
     for result in results:
+        if result.failure is not None:
+            run.fail(result.failure)
         where = result.page_url or "no page"
         print(f"{result.line}: page {result.page_action} {where}; html {result.html_path or '-'}")
     return EXIT_OK

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from pmsync.alerts import AlertPlan, sync_alerts
 from pmsync.check import run_check, suppressed
+from pmsync.errors import TrackerError
 from pmsync.model import Finding
-from pmsync.reports import ReportResult, publish_reports
+from pmsync.reports import ReportResult, publish_reports, review_links
 from pmsync.store import Run
 from pmsync.sync import SyncResult, sync_all
 from pmsync.workspace import Workspace
@@ -43,15 +44,29 @@ class CycleResult:
 
 
 def run_cycle(ws: Workspace, run: Run, dry_run: bool = False) -> CycleResult:
-    synced = sync_all(ws)  # reading trackers is safe even in a dry run
+    """Each step gets what it needs and returns what it did. A tracker that cannot be
+    reached, or a report that cannot be published, does not stop the other steps: the
+    failure goes into ``run.failures`` and the run ends non-zero with all of them."""
+    # Every connector is made (and so every token variable read) before any sync.
+    synced = sync_all(ws.store, ws.connectors(), run)
     run.add(sync_counts(synced))
+    unreachable = frozenset(ws.config.trackers) - {s.tracker for s in synced}
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
     # Reports first: the comments link to the pages they publish.
-    reports = publish_reports(ws, findings, portfolio, dry_run=dry_run)
+    reports = publish_reports(ws, findings, portfolio, dry_run=dry_run,
+                              skip_trackers=unreachable)
     run.add(report_counts(reports))
-    alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run,
-                         suppressed=frozenset(suppressed(ws)))
+    for report in reports:
+        if report.failure is not None:
+            run.fail(report.failure)
+    try:
+        alerts = sync_alerts(ws, findings, portfolio, dry_run=dry_run,
+                             suppressed=frozenset(suppressed(ws)), links=review_links(reports),
+                             skip_trackers=unreachable)
+    except TrackerError as exc:
+        run.fail(exc)
+        alerts = AlertPlan()
     run.add(alert_counts(alerts, dry_run))
     return CycleResult(synced, findings, alerts, reports)
 

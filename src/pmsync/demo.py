@@ -75,7 +75,6 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
         ws = Workspace.open(config_path)
         try:
             with run_lock(ws.config.lock_path), ws.store.run("demo") as run:
-                ws.run_id = run.id
                 result = run_cycle(ws, run)
         finally:
             ws.close()

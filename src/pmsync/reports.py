@@ -21,6 +21,7 @@ from markupsafe import Markup
 import pmsync
 from pmsync import charts
 from pmsync.connector import PageRequest
+from pmsync.errors import PmsyncError
 from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
 from pmsync.review import roadmap, sprint_review
@@ -84,6 +85,8 @@ class ReportResult:
     page_url: str | None = None
     page_version: int | None = None
     page_action: str = "none"  # created / updated / unchanged / none / would-publish
+    failure: PmsyncError | None = None  # why it was not (fully) published
+    template: str = ""  # which report: "sprint_review", "roadmap"
 
 
 def slug(text: str) -> str:
@@ -139,7 +142,7 @@ def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) ->
         review = sprint_review(portfolio, line.name, findings, forecasts, percentile)
         home = frozenset({line.selectors[0].tracker}) if line.selectors else frozenset()
         jobs.append(ReportJob(line.name, "sprint_review", f"Sprint review: {line.name}",
-                              f"sprint-review:{line.name}", f"sprint-review-{slug(line.name)}",
+                              sprint_review_key(line.name), f"sprint-review-{slug(line.name)}",
                               {"review": review}, home, review.charts))
     plan = roadmap(portfolio, findings, forecasts, percentile)
     every = frozenset(s.tracker for line in ws.config.product_lines for s in line.selectors)
@@ -149,34 +152,67 @@ def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) ->
 
 
 def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
-                    dry_run: bool = False) -> list[ReportResult]:
+                    dry_run: bool = False,
+                    skip_trackers: frozenset[str] = frozenset()) -> list[ReportResult]:
+    """Every report, each on its own: one that fails (its ``failure`` says why) does not
+    stop the others. Trackers in ``skip_trackers`` (unreachable this run) get no pages."""
     envs = {"html": template_env(ws), "confluence": template_env(ws)}
     results = []
     for job in report_jobs(ws, findings, portfolio):
-        result = ReportResult(job.line, job.title)
-        base = {**job.data, "title": job.title, "today": portfolio.today, "portfolio": portfolio}
-        html = envs["html"].get_template(f"{job.template}.html.j2").render(
-            **base, target="html", charts=chart_markup("html", job.svgs))
-        if dry_run:
-            result.page_action = "would-publish"
-        else:
-            for publisher in ws.registry.publishers.values():
-                path = publisher.publish(ws.config, job.file_name, html)
-                result.html_path = result.html_path or path
-        for tracker in sorted(t for t in job.trackers if t in ws.config.trackers):
-            connector = ws.connector(tracker)
-            if not getattr(connector, "publishes_pages", False):
-                continue
-            fmt = connector.page_format
-            env = envs.setdefault(fmt, template_env(ws, fmt))
-            body = env.get_template(f"{job.template}.{fmt}.j2").render(
-                **base, target=fmt, charts=chart_markup(fmt, job.svgs))
-            key = job.report_key if len(job.trackers) == 1 else f"{job.report_key}:{tracker}"
-            files = (chart_attachments(job.svgs)
-                     if getattr(connector, "page_images", "inline") == "attachment" else {})
-            _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
+        result = ReportResult(job.line, job.title, template=job.template)
+        try:
+            _publish_job(ws, job, envs, portfolio, result, dry_run, skip_trackers)
+        except PmsyncError as exc:
+            result.failure = exc
+            log.warning("reports: %s not published: %s", job.title, exc)
         results.append(result)
     return results
+
+
+def published_links(ws: Workspace) -> dict[str, str]:
+    """Each product line's sprint-review page as last published, for an alert step run
+    on its own (in `pmsync run` the report step hands its fresh URLs over directly)."""
+    links = {}
+    for line in ws.config.product_lines:
+        entry = ws.store.page(sprint_review_key(line.name))
+        if entry is not None and entry.url:
+            links[line.name] = entry.url
+    return links
+
+
+def review_links(results: list[ReportResult]) -> dict[str, str]:
+    """Each product line's sprint-review page, from the report step's own results."""
+    return {r.line: r.page_url for r in results if r.template == "sprint_review" and r.page_url}
+
+
+def sprint_review_key(line: str) -> str:
+    return f"sprint-review:{line}"
+
+
+def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportResult,
+                 dry_run: bool, skip_trackers: frozenset[str]) -> None:
+    base = {**job.data, "title": job.title, "today": portfolio.today, "portfolio": portfolio}
+    html = envs["html"].get_template(f"{job.template}.html.j2").render(
+        **base, target="html", charts=chart_markup("html", job.svgs))
+    if dry_run:
+        result.page_action = "would-publish"
+    else:
+        for publisher in ws.registry.publishers.values():
+            path = publisher.publish(ws.config, job.file_name, html)
+            result.html_path = result.html_path or path
+    for tracker in sorted(t for t in job.trackers
+                          if t in ws.config.trackers and t not in skip_trackers):
+        connector = ws.connector(tracker)
+        if not getattr(connector, "publishes_pages", False):
+            continue
+        fmt = connector.page_format
+        env = envs.setdefault(fmt, template_env(ws, fmt))
+        body = env.get_template(f"{job.template}.{fmt}.j2").render(
+            **base, target=fmt, charts=chart_markup(fmt, job.svgs))
+        key = job.report_key if len(job.trackers) == 1 else f"{job.report_key}:{tracker}"
+        files = (chart_attachments(job.svgs)
+                 if getattr(connector, "page_images", "inline") == "attachment" else {})
+        _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
 
 
 def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_run,
@@ -190,7 +226,8 @@ def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_r
         result.page_url, result.page_version, result.page_action = (
             entry.url, entry.version, "unchanged")
         return
-    if dry_run:
+    if dry_run:  # the alerts still link to the page as it stands
+        result.page_url = entry.url if entry else None
         return
     page = connector.publish_page(
         PageRequest(title=title, body=body, page_id=entry.page_id if entry else None,

@@ -2,7 +2,7 @@
 
 One tracker's sync is one transaction: each page is written as it arrives
 (so the work overlaps the waits for the tracker and its rate limit), and the
-records, the run row and the cursor commit together. An interrupted sync
+records, the sync log and the cursor commit together. An interrupted sync
 leaves the store exactly as the last finished one did.
 """
 
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pmsync.connector import SyncBatch
-from pmsync.workspace import Workspace
+from pmsync.errors import TrackerError
+from pmsync.store import Run, Store
 
 log = logging.getLogger("pmsync.sync")
 
@@ -26,13 +29,20 @@ class SyncResult:
     full: bool
 
 
-def sync_all(ws: Workspace) -> list[SyncResult]:
-    return [sync_tracker(ws, name) for name in ws.config.trackers]
+def sync_all(store: Store, connectors: Mapping[str, Any], run: Run) -> list[SyncResult]:
+    """Each tracker on its own: one that cannot be reached is listed in ``run.failures``
+    and the others are still synced (its last synced state stays in the store)."""
+    results = []
+    for name, connector in connectors.items():
+        try:
+            results.append(sync_tracker(store, name, connector, run.id))
+        except TrackerError as exc:
+            log.warning("%s: not synced: %s", name, exc)
+            run.fail(exc)
+    return results
 
 
-def sync_tracker(ws: Workspace, name: str) -> SyncResult:
-    connector = ws.connector(name)
-    store = ws.store
+def sync_tracker(store: Store, name: str, connector: Any, run_id: int) -> SyncResult:
     cursor = store.cursor(name)
     log.info("%s: %s sync", name, "full" if cursor is None else "incremental")
     fetched = changed = 0
@@ -41,9 +51,8 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
     # The first answer proves the credentials before the store is touched at all.
     first = next(batches, None)
     with store.transaction():
-        run_id = ws.run_id or store.begin_run("sync")
         for batch in itertools.chain([first] if first is not None else [], batches):
-            changed += _write(ws, name, batch, run_id)
+            changed += _write(store, name, batch, run_id)
             fetched += len(batch.items)
             if batch.items:
                 log.info("%s: fetched %d items", name, fetched)
@@ -51,14 +60,13 @@ def sync_tracker(ws: Workspace, name: str) -> SyncResult:
         if new_cursor is not None:
             store.set_cursor(name, new_cursor, run_id)
         store.log_sync(run_id, name, fetched, changed, cursor is None)
-    ws.run_id = run_id
     log.info("%s: %d items fetched, %d records changed", name, fetched, changed)
     return SyncResult(name, fetched, changed, cursor is None)
 
 
-def _write(ws: Workspace, tracker: str, batch: SyncBatch, run_id: int) -> int:
+def _write(store: Store, tracker: str, batch: SyncBatch, run_id: int) -> int:
     # Raw facets only: the product line is decided when the portfolio is built.
-    store, items = ws.store, batch.items
+    items = batch.items
     changed = store.upsert(tracker, [*items, *batch.sprints, *batch.releases], run_id)
     changed += store.replace_links(tracker, {i.key for i in items}, list(batch.links), run_id)
     store.add_changes(batch.changes)

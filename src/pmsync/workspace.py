@@ -19,7 +19,6 @@ class Workspace:
         self.config = config
         self.registry = registry
         self.today = today or datetime.now(UTC).date()
-        self.run_id: int | None = None  # set once a step has committed its run row
         self._connectors: dict[str, Any] = {}
 
     @classmethod
