@@ -19,7 +19,7 @@ def sandbox():
         yield sb
 
 
-def write_clickup_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
+def _write_clickup_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
     """Jira and ClickUp together, as the demo runs them; ``extra`` joins [trackers.clickup]."""
     account, clickup = sandbox.site.account, sandbox.clickup
     monkeypatch.setenv(TOKEN_ENV, account.api_token)
@@ -32,7 +32,7 @@ def write_clickup_config(sandbox, folder: Path, monkeypatch, extra: str = "") ->
     return path
 
 
-def write_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
+def _write_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
     """A config for ``sandbox`` (Cloud or Data Center) with its secret in the environment.
 
     ``extra`` lines are added to the [trackers.jira] table.
@@ -50,6 +50,18 @@ def write_config(sandbox, folder: Path, monkeypatch, extra: str = "") -> Path:
     path = folder / "pmsync.toml"
     path.write_text(text)
     return path
+
+
+@pytest.fixture
+def write_config():
+    """``write_config(sandbox, folder, monkeypatch, extra="")``: a Jira config for any sandbox."""
+    return _write_config
+
+
+@pytest.fixture
+def write_clickup_config():
+    """``write_clickup_config(sandbox, folder, monkeypatch, extra="")``: Jira and ClickUp."""
+    return _write_clickup_config
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_config
 from pmsync.cli import main
 
 
@@ -55,7 +54,7 @@ def test_comments_link_to_the_report_page(sandbox, config_path):
     assert any(f"/pages/{page['id']}/" in body for body in bodies)
 
 
-def test_digest_mode_posts_one_comment_per_epic(sandbox, tmp_path, monkeypatch, capsys):
+def test_digest_mode_posts_one_comment_per_epic(sandbox, tmp_path, monkeypatch, capsys, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch)
     path.write_text(path.read_text().replace(
         'name = "Payments"\n', 'name = "Payments"\nalerts = "digest"\n'))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_clickup_config
 from pmsync.cli import main
 from pmsync.model import fingerprint
 
@@ -16,7 +15,8 @@ def check_json(path, capsys, *args) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
-def test_check_finds_every_planted_case_and_nothing_else(sandbox, tmp_path, monkeypatch, capsys):
+def test_check_finds_every_planted_case_and_nothing_else(sandbox, tmp_path, monkeypatch, capsys,
+        write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert main(["--config", str(path), "sync"]) == 0
     findings = check_json(path, capsys)
@@ -35,7 +35,7 @@ def test_check_finds_every_planted_case_and_nothing_else(sandbox, tmp_path, monk
                for f in findings)
 
 
-def test_suppression_baseline_and_explain(sandbox, tmp_path, monkeypatch, capsys):
+def test_suppression_baseline_and_explain(sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert main(["--config", str(path), "sync"]) == 0
     findings = check_json(path, capsys)

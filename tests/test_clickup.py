@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_clickup_config
 from pmsync.cli import main
 from pmsync.portfolio import Portfolio
 from pmsync.sandbox.site import RateLimit
@@ -36,7 +35,7 @@ def portfolio_of(path) -> Portfolio:
         ws.close()
 
 
-def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monkeypatch):
+def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monkeypatch, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "sync") == 0
     ws = sandbox.clickup
@@ -70,7 +69,7 @@ def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monke
 
 
 def test_cross_tracker_dependency_conflict_is_found_and_posted_on_both_sides(
-        sandbox, tmp_path, monkeypatch, capsys):
+        sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "run") == 0
     capsys.readouterr()
@@ -101,7 +100,8 @@ def test_cross_tracker_dependency_conflict_is_found_and_posted_on_both_sides(
     assert len(sandbox.writes_to("POST", "/comment")) == posts
 
 
-def test_incremental_sees_updated_closed_and_deleted_tasks(sandbox, tmp_path, monkeypatch):
+def test_incremental_sees_updated_closed_and_deleted_tasks(sandbox, tmp_path, monkeypatch,
+        write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch, "\nreconcile_hours = 0")
     assert run(path, "sync") == 0
     ws = sandbox.clickup
@@ -117,7 +117,8 @@ def test_incremental_sees_updated_closed_and_deleted_tasks(sandbox, tmp_path, mo
     assert f"clickup:{ids[2]}" not in items
 
 
-def test_incremental_is_one_search_without_the_hierarchy(sandbox, tmp_path, monkeypatch):
+def test_incremental_is_one_search_without_the_hierarchy(sandbox, tmp_path, monkeypatch,
+        write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert run(path, "sync") == 0
     mark = len(sandbox.requests)
@@ -128,7 +129,7 @@ def test_incremental_is_one_search_without_the_hierarchy(sandbox, tmp_path, monk
     assert clickup_calls == [f"/api/v2/team/{ws.team_id}/task"]
 
 
-def test_pacing_keeps_under_the_rate_limit(sandbox, tmp_path, monkeypatch):
+def test_pacing_keeps_under_the_rate_limit(sandbox, tmp_path, monkeypatch, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     sandbox.clickup.rate_limit = RateLimit(limit=4, window=0.3)
     sandbox.clickup.whole_second_reset = False  # a 0.3 s window needs a precise reset
@@ -154,7 +155,7 @@ def test_a_429_waits_for_the_reset(sandbox, tmp_path, monkeypatch):
     assert ws.throttled >= 1
 
 
-def test_bad_clickup_token_exits_3_with_ecode(sandbox, tmp_path, monkeypatch, capsys):
+def test_bad_clickup_token_exits_3_with_ecode(sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     monkeypatch.setenv("PMSYNC_DEMO_CLICKUP_TOKEN", "pk_wrong")
     assert run(path, "sync") == 3

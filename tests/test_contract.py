@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from contract import check_request, check_response, require_specs
@@ -109,8 +110,8 @@ def test_clickup_sandbox_responses_match_the_published_schemas(sandbox):
     call("GET", f"/api/v3/workspaces/{team}/docs/{doc['id']}/pages")
 
 
-def test_every_clickup_request_is_a_documented_operation(sandbox, tmp_path, monkeypatch):
-    from conftest import write_clickup_config
+def test_every_clickup_request_is_a_documented_operation(sandbox, tmp_path, monkeypatch,
+        write_clickup_config):
     from pmsync.cli import main
 
     require_specs()
@@ -122,3 +123,15 @@ def test_every_clickup_request_is_a_documented_operation(sandbox, tmp_path, monk
     assert any("/task" in p for _, p, _ in seen)
     for method, path_, query in sorted(seen):
         check_request(method, path_, query)
+
+
+def test_missing_specs_fail_in_ci_and_skip_elsewhere(tmp_path, monkeypatch):
+    import contract
+
+    monkeypatch.setattr(contract, "SPECS", tmp_path / "no-specs")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must have them"):
+        require_specs()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_specs()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_config
 from pmsync.cli import main
 from pmsync.sandbox import Fault, Sandbox
 from pmsync.sandbox.site import RateLimit
@@ -25,7 +24,7 @@ def dc_sandbox():
         yield sb
 
 
-def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, capsys):
+def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, capsys, write_config):
     path = write_config(dc_sandbox, tmp_path, monkeypatch)
     assert run(path, "run") == 0, capsys.readouterr().err
     site = dc_sandbox.site
@@ -54,7 +53,7 @@ def test_data_center_sync_alerts_and_pages(dc_sandbox, tmp_path, monkeypatch, ca
     assert len(dc_sandbox.writes_to("PUT", f"/rest/api/2/issue/{overdue}/comment/")) == 1
 
 
-def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch):
+def test_both_project_types_and_renamed_custom_fields(tmp_path, monkeypatch, write_config):
     ids = {"sprint": "customfield_11111", "story_points": "customfield_12222",
            "story_point_estimate": "customfield_13333", "start_date": "customfield_14444",
            "epic_link": "customfield_15555"}
@@ -103,7 +102,7 @@ def test_changelog_history_is_kept_including_long_histories(sandbox, config_path
     assert any(r[1] == "/rest/api/3/issue/MOB-2/changelog" for r in sandbox.requests)
 
 
-def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeypatch):
+def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeypatch, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\nreconcile_hours = 0")
     assert run(path, "sync") == 0
     site = sandbox.site
@@ -126,7 +125,7 @@ def test_incremental_sees_updates_deletions_and_moves(sandbox, tmp_path, monkeyp
         store.close()
 
 
-def test_rate_limit_429_is_waited_out(sandbox, tmp_path, monkeypatch):
+def test_rate_limit_429_is_waited_out(sandbox, tmp_path, monkeypatch, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10")
     sandbox.site.rate_limit = RateLimit(limit=6, window=0.5)
     assert run(path, "sync") == 0
@@ -144,7 +143,7 @@ def test_a_503_burst_is_retried(sandbox, config_path):
     assert fault.fired == 3 and sandbox.fault_counts() == {"status-503": 3}
 
 
-def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monkeypatch, capsys):
+def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monkeypatch, capsys, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10\nretry_attempts = 2")
     # The fourth search page keeps failing: the sync dies after three pages.
     fault = Fault("/rest/api/*/search/jql", status=500, times=2)
@@ -180,7 +179,7 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
 
 
 def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_path,
-                                                                   monkeypatch, capsys):
+                                                                   monkeypatch, capsys, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\nretry_attempts = 2")
     sandbox.inject("/rest/api/*/search/jql:malformed,times=5")
     assert run(path, "sync") == 3
@@ -193,7 +192,7 @@ def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_
         store.close()
 
 
-def test_a_timeout_is_retried(sandbox, tmp_path, monkeypatch):
+def test_a_timeout_is_retried(sandbox, tmp_path, monkeypatch, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\ntimeout = 1")
     fault, = sandbox.inject("/rest/api/*/search/jql:slow=1.5")
     assert run(path, "sync") == 0

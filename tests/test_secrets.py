@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_clickup_config
 from pmsync.cli import main
 
 
-def test_tokens_never_leave_the_environment(sandbox, tmp_path, monkeypatch, capsys):
+def test_tokens_never_leave_the_environment(sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
     secrets = [sandbox.site.account.api_token, sandbox.clickup.token]
     assert main(["-v", "--config", str(path), "run"]) == 0

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 
 import requests
 
-from conftest import write_clickup_config
 from pmsync.charts import timeline_svg
 from pmsync.cli import main
 from pmsync.review import roadmap
@@ -78,7 +77,8 @@ def test_attachment_upload_needs_the_xsrf_header(sandbox, pmsync):
     assert again.status_code == 400  # POST only creates
 
 
-def test_clickup_doc_shows_the_timeline_as_a_markdown_image(sandbox, tmp_path, monkeypatch):
+def test_clickup_doc_shows_the_timeline_as_a_markdown_image(sandbox, tmp_path, monkeypatch,
+                                                             write_clickup_config):
     config = write_clickup_config(sandbox, tmp_path, monkeypatch)
     assert main(["--config", str(config), "run"]) == 0
     pages = [p for p in sandbox.clickup.pages.values() if p["name"] == "Portfolio roadmap"]
