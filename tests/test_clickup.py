@@ -139,13 +139,15 @@ def test_pacing_keeps_under_the_rate_limit(sandbox, tmp_path, monkeypatch, write
 
 
 def test_a_429_waits_for_the_reset(sandbox, tmp_path, monkeypatch):
-    from pmsync.config import TrackerConfig
+    from pmsync.config import make_tracker
+    from pmsync.plugins import default_registry
     from pmsync_clickup.connector import ClickUpConnector
 
     ws = sandbox.clickup
     monkeypatch.setenv("CU_TOKEN", ws.token)
-    connector = ClickUpConnector(TrackerConfig("clickup", "clickup", sandbox.url, {
-        "token_env": "CU_TOKEN", "team_id": ws.team_id}))
+    connector = ClickUpConnector(make_tracker("clickup", {
+        "kind": "clickup", "url": sandbox.url, "token_env": "CU_TOKEN", "team_id": ws.team_id},
+        default_registry()))
     ws.rate_limit = RateLimit(limit=2, window=0.3)
     ws.whole_second_reset = False
     # Another client spent the budget: our first call meets a 429, waits, then succeeds.
@@ -160,7 +162,8 @@ def test_bad_clickup_token_exits_3_with_ecode(sandbox, tmp_path, monkeypatch, ca
     monkeypatch.setenv("PMSYNC_DEMO_CLICKUP_TOKEN", "pk_wrong")
     assert run(path, "sync") == 3
     err = capsys.readouterr().err
-    assert "ClickUp refused the token" in err and "OAUTH_025" in err and "pk_wrong" not in err
+    assert "ClickUp at" in err and "refused the credentials" in err
+    assert "OAUTH_025" in err and "pk_wrong" not in err
 
 
 def test_links_both_directions_and_across_trackers():

@@ -14,6 +14,7 @@ from pmsync.plugins import Registry
 from pmsync.portfolio import Portfolio
 from pmsync.reports import chart_markup, template_env
 from pmsync.review import roadmap, sprint_review
+from pmsync_jira import wiki
 from pmsync_jira.adf import find_marker, render_comment
 
 EVIL = '<script>alert(1)</script> ]]> {code} [link|javascript:alert(1)] <img src=x onerror=y>'
@@ -98,4 +99,17 @@ def test_adf_comment_keeps_text_as_text_and_the_marker_round_trips():
     assert EVIL in [n["text"] for n in nodes]
     assert '"javascript:' not in text.replace("[link|javascript:", "")  # no href made from text
     assert find_marker(json.loads(text)) == "0123456789abcdef0123"
-    assert find_marker("wiki text ... pmsync:0123456789abcdef0123") == "0123456789abcdef0123"
+    # Only the footer counts: a fingerprint quoted in the text is not pmsync's marker.
+    quoted = json.loads(text)
+    quoted["content"].insert(0, {"type": "paragraph", "content": [
+        {"type": "text", "text": "pmsync:fffffffffffffffffff0"}]})
+    assert find_marker(quoted) == "0123456789abcdef0123"
+    quoted["content"].pop()
+    assert find_marker(quoted) is None
+
+
+def test_wiki_marker_is_read_from_the_footer_line_only():
+    message = AlertMessage("0123456789abcdef0123", "pmsync:fffffffffffffffffff0 in a title")
+    body = wiki.render_comment(message, lambda key: key)
+    assert wiki.find_marker(body) == "0123456789abcdef0123"
+    assert wiki.find_marker("wiki text ... pmsync:0123456789abcdef0123\nmore") is None

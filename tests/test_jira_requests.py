@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from pmsync.config import TrackerConfig
+from pmsync.config import make_tracker
 from pmsync.errors import AuthError
+from pmsync.plugins import default_registry
 from pmsync_jira.connector import JiraConnector
-from pmsync_jira.options import validate_config
 
 SITE = "https://example.atlassian.net"
 SERVER_INFO = {"deploymentType": "Cloud", "version": "1001.0.0", "versionNumbers": [1001, 0, 0]}
@@ -37,11 +37,10 @@ def issue(n: int, updated: str = "2026-11-20T10:00:00.000+0000") -> dict:
 @pytest.fixture
 def connector(monkeypatch) -> JiraConnector:
     monkeypatch.setenv("TEST_JIRA_TOKEN", "s3cret-token")
-    tracker = TrackerConfig("jira", "jira", SITE, {
-        "email": "me@example.com", "token_env": "TEST_JIRA_TOKEN", "projects": ["PAY"],
-        "page_size": 2, "retry_backoff": 0,
-    })
-    validate_config(tracker)
+    tracker = make_tracker("jira", {
+        "kind": "jira", "url": SITE, "email": "me@example.com", "token_env": "TEST_JIRA_TOKEN",
+        "projects": ["PAY"], "page_size": 2, "retry_backoff": 0,
+    }, default_registry())
     return JiraConnector(tracker)
 
 

@@ -184,7 +184,7 @@ def test_malformed_json_is_a_one_line_error_and_nothing_is_written(sandbox, tmp_
     sandbox.inject("/rest/api/*/search/jql:malformed,times=5")
     assert run(path, "sync") == 3
     err = capsys.readouterr().err
-    assert "unexpected shape while searching issues" in err and "Traceback" not in err
+    assert "not valid JSON while searching issues" in err and "Traceback" not in err
     store = open_store(path)
     try:
         assert store.count("item") == 0 and store.cursor("jira") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pmsync.cli import main
 from pmsync.hookspecs import hookimpl
+from pmsync.kit.options import OptionSchema
 from pmsync.model import Finding
 from pmsync.plugins import build_registry, describe_plugins, make_plugin_manager
 from pmsync.portfolio import Portfolio
@@ -35,8 +36,7 @@ class EverythingIsLate:
     severity = "info"
     summary = "Test rule: flags every epic."
 
-    def validate_options(self, options, where):
-        pass
+    options = OptionSchema(())
 
     def evaluate(self, portfolio: Portfolio, settings):
         for item in portfolio.items.values():

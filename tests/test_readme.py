@@ -58,7 +58,7 @@ def test_every_command_option_and_tracker_key_is_documented():
     from pmsync_clickup.options import OPTIONS as CLICKUP
     from pmsync_jira.options import OPTIONS as JIRA
 
-    missing = [key for key in [*JIRA, *CLICKUP] if key not in README]
+    missing = [key for key in [*JIRA.names(), *CLICKUP.names()] if key not in README]
     parser = build_parser()
     (commands,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
     for name, sub in commands.choices.items():
@@ -68,3 +68,13 @@ def test_every_command_option_and_tracker_key_is_documented():
                     for option in action.option_strings
                     if option.startswith("--") and option != "--help" and option not in README]
     assert missing == []
+
+
+def test_option_tables_are_generated_from_the_declarations():
+    """Every option's table in the README is what its declaration says (regenerate with
+    `python -m pmsync.option_docs README.md`), and every declared table is shown."""
+    from pmsync.option_docs import BLOCK, render, tables
+
+    assert render(README, default_registry()) == README
+    shown = {match.group(2) for match in BLOCK.finditer(README)}
+    assert shown == set(tables(default_registry()))

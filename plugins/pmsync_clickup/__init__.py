@@ -13,7 +13,6 @@ __version__ = "0.1.0"
 @hookimpl
 def register_connectors(register):
     from pmsync.connector import LazyConnector
-    from pmsync_clickup.options import validate_config
+    from pmsync_clickup.options import OPTIONS
 
-    register(LazyConnector("clickup", "pmsync_clickup.connector:ClickUpConnector",
-                           validate_config))
+    register(LazyConnector("clickup", "pmsync_clickup.connector:ClickUpConnector", OPTIONS))

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import ConfigError, TrackerError
+from pmsync.kit.cursor import SyncClock
+from pmsync.kit.http import HttpClient
+from pmsync.kit.marker import last_line, marker, read_footer
+from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
 from pmsync.model import split_key
 from pmsync_clickup import mapping
 from pmsync_clickup.docs import DocPages
-from pmsync_clickup.http import ClickUpHttp
+from pmsync_clickup.vendor import CLICKUP
 
 log = logging.getLogger("pmsync.clickup")
 PAGE = 100
-MARKER_PREFIX = "pmsync:"
+COMMENT_PAGE = 25
 
 class ClickUpConnector:
     kind: ClassVar[str] = "clickup"
@@ -34,14 +37,10 @@ class ClickUpConnector:
         self.name = tracker.name
         opts = tracker.options
         self.team_id = opts["team_id"]
-        self.http = ClickUpHttp(
-            f"{tracker.url}/api", tracker.secret("token_env"), f"${opts['token_env']}",
-            per_minute=int(opts.get("requests_per_minute", 100)),
-            attempts=int(opts.get("retry_attempts", 5)),
-            backoff=float(opts.get("retry_backoff", 1)), timeout=int(opts.get("timeout", 30)))
-        self.overlap = timedelta(minutes=int(opts.get("overlap_minutes", 2)))
-        self.reconcile_every = timedelta(hours=float(opts.get("reconcile_hours", 24)))
-        self.app_url = opts.get("app_url", "https://app.clickup.com").rstrip("/")
+        self.http = HttpClient.for_tracker(
+            tracker, f"{tracker.url}/api", CLICKUP,
+            {"Authorization": tracker.secret("token_env")})
+        self.app_url = opts["app_url"].rstrip("/")
         self._docs: DocPages | None = None
 
     def item_url(self, item_key: str) -> str:
@@ -49,44 +48,37 @@ class ClickUpConnector:
 
     # reading ----------------------------------------------------------------------
     def check_auth(self) -> str:
-        teams = self.http.call("GET", "/v2/team", "checking the token").get("teams") or []
+        teams = self.http.request("GET", "/v2/team", "checking the token").get("teams") or []
         return next((t["name"] for t in teams if str(t["id"]) == self.team_id), "?")
 
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[SyncBatch]:
-        state = dict(cursor or {})
-        now = datetime.now(UTC)
-        last = state.get("reconciled_at")
-        refresh = (cursor is None or "lists" not in state or last is None
-                   or now - datetime.fromisoformat(last) >= self.reconcile_every)
-        if refresh:
+        clock = SyncClock(cursor, self.tracker.options, needs="lists")
+        state = clock.state
+        if clock.reconcile:
             state.update(self._hierarchy())
-            sprints = [mapping.map_sprint(state["lists"][lid], self.name, now)
+            sprints = [mapping.map_sprint(state["lists"][lid], self.name, clock.now)
                        for lid in state["sprint_lists"]]
             yield SyncBatch(sprints=tuple(sprints))
         conv = self._conventions(state)
         newest = state.get("updated_ms")
         present: set[str] = set()
-        pages = (self._all_tasks(state) if refresh
-                 else self._changed_tasks(state, int(newest or 0)))
+        since = int(newest or 0) - int(clock.overlap.total_seconds() * 1000)
+        pages = self._all_tasks(state) if clock.reconcile else self._changed_tasks(state, since)
         for tasks in pages:
             batch = self._map(tasks, conv, state)
             present.update(item.key for item in batch.items)
             stamps = [int(t["date_updated"]) for t in tasks if t.get("date_updated")]
             newest = max([int(newest or 0), *stamps]) or newest
             yield batch
-        if refresh:
-            state["reconciled_at"] = now.isoformat()
-        yield SyncBatch(present_keys=frozenset(present) if refresh and cursor else None,
-                        cursor={**state, "updated_ms": newest})
+        yield SyncBatch(present_keys=frozenset(present) if clock.detects_removals else None,
+                        cursor=clock.done(updated_ms=newest))
 
     def _conventions(self, state: dict[str, Any]) -> mapping.Conventions:
         opts = self.tracker.options
         return mapping.Conventions(
-            tracker=self.name, epic_tag=opts.get("epic_tag", "epic"),
-            epic_item_id=state.get("epic_item_id"),
-            waits_on_field=opts.get("waits_on_field", "Waits on (Jira)"),
-            blocks_field=opts.get("blocks_field"), link_tracker=opts.get("link_tracker", "jira"),
-            zone=opts.get("time_zone", "UTC"))
+            tracker=self.name, epic_tag=opts["epic_tag"], epic_item_id=state.get("epic_item_id"),
+            waits_on_field=opts["waits_on_field"], blocks_field=opts["blocks_field"],
+            link_tracker=opts["link_tracker"], zone=opts["time_zone"])
 
     def _map(self, tasks, conv, state) -> SyncBatch:
         items, links = [], []
@@ -99,35 +91,35 @@ class ClickUpConnector:
 
     def _hierarchy(self) -> dict[str, Any]:
         """Spaces → folders (with their lists) and folderless lists; the Epic task type."""
-        teams = self.http.call("GET", "/v2/team", "listing workspaces").get("teams") or []
+        teams = self.http.request("GET", "/v2/team", "listing workspaces").get("teams") or []
         if self.team_id not in {str(t["id"]) for t in teams}:
             known = ", ".join(f"{t['id']} ({t['name']})" for t in teams) or "none"
             raise ConfigError(f"{self.tracker.where('team_id')}: workspace {self.team_id} is not "
                               f"visible to this token; visible: {known}")
-        wanted = set(self.tracker.options.get("spaces") or ())
-        spaces = self.http.call("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
+        wanted = set(self.tracker.options["spaces"] or ())
+        spaces = self.http.request("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
                                 params={"archived": "false"}).get("spaces") or []
-        pattern = self.tracker.options.get("sprint_folder", "sprint")
+        pattern = self.tracker.options["sprint_folder"]
         lists: dict[str, dict[str, Any]] = {}
         sprint_lists: list[str] = []
         for space in spaces:
             if wanted and not wanted & {space["id"], space["name"]}:
                 continue
-            folders = self.http.call("GET", f"/v2/space/{space['id']}/folder", "listing folders",
+            folders = self.http.request("GET", f"/v2/space/{space['id']}/folder", "listing folders",
                                      params={"archived": "false"}).get("folders") or []
             for folder in folders:
                 for lst in folder.get("lists") or ():
                     lists[str(lst["id"])] = _slim_list(lst, space, folder)
                     if mapping.is_sprint_list(folder["name"], pattern):
                         sprint_lists.append(str(lst["id"]))
-            loose = self.http.call("GET", f"/v2/space/{space['id']}/list", "listing lists",
+            loose = self.http.request("GET", f"/v2/space/{space['id']}/list", "listing lists",
                                    params={"archived": "false"}).get("lists") or []
             for lst in loose:
                 lists[str(lst["id"])] = _slim_list(lst, space, None)
         state: dict[str, Any] = {"lists": lists, "sprint_lists": sprint_lists,
                                  "space_ids": sorted({lst["space"]["id"] for lst in lists.values()})}
-        type_name = self.tracker.options.get("epic_task_type", "Epic")
-        items = self.http.call("GET", f"/v2/team/{self.team_id}/custom_item",
+        type_name = self.tracker.options["epic_task_type"]
+        items = self.http.request("GET", f"/v2/team/{self.team_id}/custom_item",
                                "listing custom task types").get("custom_items") or []
         state["epic_item_id"] = next((i["id"] for i in items if i.get("name") == type_name), None)
         log.info("%s: %d lists (%d sprints) in %d spaces", self.name, len(lists),
@@ -136,54 +128,43 @@ class ClickUpConnector:
 
     def _all_tasks(self, state: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         for list_id in state["lists"]:
-            page = 0
-            while True:
-                body = self.http.call("GET", f"/v2/list/{list_id}/task", "listing tasks", params={
+            yield from paginate(lambda page, lid=list_id: self.http.request(
+                "GET", f"/v2/list/{lid}/task", "listing tasks", params={
                     "page": page, "include_closed": "true", "subtasks": "true",
-                    "archived": "false", "order_by": "created"})
-                tasks = body.get("tasks") or []
-                yield tasks
-                if body.get("last_page", len(tasks) < PAGE) or len(tasks) < PAGE:
-                    break
-                page += 1
+                    "archived": "false", "order_by": "created"}),
+                PageNumberPaginator(records_at("tasks"), PAGE))
 
     def _changed_tasks(self, state: dict[str, Any], since_ms: int) -> Iterator[list[dict]]:
-        since = since_ms - int(self.overlap.total_seconds() * 1000)
-        page = 0
-        while True:
-            body = self.http.call("GET", f"/v2/team/{self.team_id}/task", "searching tasks", params={
+        # The team endpoint documents no last_page: fewer than a full page ends it.
+        return paginate(lambda page: self.http.request(
+            "GET", f"/v2/team/{self.team_id}/task", "searching tasks", params={
                 "page": page, "include_closed": "true", "subtasks": "true",
-                "order_by": "updated", "reverse": "true", "date_updated_gt": since,
-                "space_ids[]": state["space_ids"]})
-            tasks = body.get("tasks") or []
-            yield tasks
-            # The team endpoint documents no last_page: fewer than a full page ends it.
-            if body.get("last_page") or len(tasks) < PAGE:
-                return
-            page += 1
+                "order_by": "updated", "reverse": "true", "date_updated_gt": since_ms,
+                "space_ids[]": state["space_ids"]}),
+            PageNumberPaginator(records_at("tasks"), PAGE))
 
     # writing ----------------------------------------------------------------------
     def list_comments(self, item_key: str) -> list[Comment]:
+        """Newest first, 25 a page; the next page starts at the last comment's date and id."""
         task = split_key(item_key)[1]
-        found, params = [], {}
-        while True:
-            batch = self.http.call("GET", f"/v2/task/{task}/comment", "listing comments",
-                                   params=params).get("comments") or []
-            found += [Comment(str(c["id"]), _marker(c.get("comment_text", ""))) for c in batch]
-            if len(batch) < 25:
-                return found
-            params = {"start": batch[-1]["date"], "start_id": batch[-1]["id"]}
+        paginator = TokenPaginator(
+            records_at("comments"), more=lambda _, page: len(page) >= COMMENT_PAGE,
+            token=lambda _, page: {"start": page[-1]["date"], "start_id": page[-1]["id"]})
+        pages = paginate(lambda token: self.http.request(
+            "GET", f"/v2/task/{task}/comment", "listing comments", params=token), paginator)
+        return [Comment(str(c["id"]), read_footer(last_line(c.get("comment_text"))))
+                for page in pages for c in page]
 
     def post_comment(self, item_key: str, message: AlertMessage) -> str:
         task = split_key(item_key)[1]
-        created = self.http.call("POST", f"/v2/task/{task}/comment", "posting a comment",
-                                 body={"comment_text": render_comment(message, self.item_url),
+        created = self.http.request("POST", f"/v2/task/{task}/comment", "posting a comment",
+                                 json={"comment_text": render_comment(message, self.item_url),
                                        "notify_all": False})
         return str(created["id"])
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
-        self.http.call("PUT", f"/v2/comment/{comment_id}", "editing a comment",
-                       body={"comment_text": render_comment(message, self.item_url),
+        self.http.request("PUT", f"/v2/comment/{comment_id}", "editing a comment",
+                       json={"comment_text": render_comment(message, self.item_url),
                              "resolved": False})
 
     @property
@@ -193,13 +174,12 @@ class ClickUpConnector:
     def publish_page(self, request: PageRequest) -> PublishedPage:
         if self._docs is None:
             opts = self.tracker.options
-            self._docs = DocPages(self.http, self.team_id, self.app_url,
-                                  opts.get("doc_name", "pmsync reports"), opts.get("docs_space"),
-                                  self._space_lookup)
+            self._docs = DocPages(self.http, self.team_id, self.app_url, opts["doc_name"],
+                                  opts["docs_space"], self._space_lookup)
         return self._docs.publish(request)
 
     def _space_lookup(self, wanted: str | None) -> str:
-        spaces = self.http.call("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
+        spaces = self.http.request("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
                                 params={"archived": "false"}).get("spaces") or []
         for space in spaces:
             if wanted is None or wanted in (space["id"], space["name"]):
@@ -230,12 +210,5 @@ def render_comment(message: AlertMessage, item_url) -> str:
         lines.append(f"{fact.label}: {fact.text}" + (f" <{href}>" if href else ""))
     if message.advice and not message.resolved_on:
         lines.append(message.advice)
-    lines.append(f"{MARKER_PREFIX}{message.fingerprint}")
+    lines.append(marker(message.fingerprint))
     return "\n".join(lines)
-
-
-def _marker(text: str) -> str | None:
-    for line in reversed(text.splitlines()):
-        if line.startswith(MARKER_PREFIX):
-            return line[len(MARKER_PREFIX):].strip() or None
-    return None

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from pmsync.connector import PageRequest, PublishedPage
-from pmsync.errors import TrackerError
-from pmsync_clickup.http import ClickUpHttp
+from pmsync.kit.errors import HttpError
+from pmsync.kit.http import HttpClient
 
 SPACE = 4  # ClickUp's parent type for a Space
 
 
 class DocPages:
-    def __init__(self, http: ClickUpHttp, team_id: str, app_url: str, doc_name: str,
+    def __init__(self, http: HttpClient, team_id: str, app_url: str, doc_name: str,
                  space: str | None, space_lookup: Callable[[str | None], str]):
         self.http, self.team_id, self.app_url = http, team_id, app_url
         self.doc_name, self.space, self.space_lookup = doc_name, space, space_lookup
@@ -29,12 +29,12 @@ class DocPages:
     def doc_id(self) -> str:
         if self._doc_id is None:
             space_id = self.space_lookup(self.space)
-            docs = self.http.call("GET", self.base, "finding the reports Doc",
+            docs = self.http.request("GET", self.base, "finding the reports Doc",
                                   params={"parent_id": space_id, "parent_type": SPACE,
                                           "deleted": "false", "archived": "false"})
             doc = next((d for d in docs.get("docs") or () if d.get("name") == self.doc_name), None)
             if doc is None:
-                doc = self.http.call("POST", self.base, "creating the reports Doc", body={
+                doc = self.http.request("POST", self.base, "creating the reports Doc", json={
                     "name": self.doc_name, "parent": {"id": space_id, "type": SPACE},
                     "visibility": "PRIVATE", "create_page": False})
             self._doc_id = str(doc["id"])
@@ -48,22 +48,22 @@ class DocPages:
             page_id = self._find(doc_id, request.title)
         body = {"name": request.title, "content": request.body, "content_format": "text/md"}
         if page_id is None:
-            created = self.http.call("POST", f"{self.base}/{doc_id}/pages", "creating a Doc page",
-                                     body=body)
+            created = self.http.request("POST", f"{self.base}/{doc_id}/pages", "creating a Doc page",
+                                     json=body)
             page_id, version = str(created["id"]), 1
         else:
-            self.http.call("PUT", f"{self.base}/{doc_id}/pages/{page_id}", "updating a Doc page",
-                           body={**body, "content_edit_mode": "replace"})
+            self.http.request("PUT", f"{self.base}/{doc_id}/pages/{page_id}", "updating a Doc page",
+                           json={**body, "content_edit_mode": "replace"})
             version = request.version + 1
         return PublishedPage(f"{doc_id}/{page_id}", version,
                              f"{self.app_url}/{self.team_id}/v/dc/{doc_id}/{page_id}")
 
     def _pages(self, doc_id: str) -> list[dict[str, Any]]:
         try:
-            pages = self.http.call("GET", f"{self.base}/{doc_id}/pages", "listing Doc pages",
+            pages = self.http.request("GET", f"{self.base}/{doc_id}/pages", "listing Doc pages",
                                    params={"max_page_depth": -1, "content_format": "text/md"})
-        except TrackerError as exc:
-            if "HTTP 404" in str(exc):
+        except HttpError as exc:
+            if exc.status == 404:
                 return []
             raise
         flat, todo = [], list(pages or [])

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 @hookimpl
 def register_connectors(register):
     from pmsync.connector import LazyConnector
-    from pmsync_jira.options import validate_config
+    from pmsync_jira.options import OPTIONS, validate_config
 
-    register(LazyConnector("jira", "pmsync_jira.connector:JiraConnector", validate_config))
+    register(LazyConnector("jira", "pmsync_jira.connector:JiraConnector", OPTIONS,
+                           validate_config))

@@ -8,12 +8,10 @@ one thing every Jira client and the v2 wiki rendering keep as it is.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pmsync.connector import AlertMessage
-
-MARKER = re.compile(r"pmsync:([0-9a-f]{20})\b")
+from pmsync.kit.marker import marker, read_footer
 
 
 def _text(text: str, *marks: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +48,7 @@ def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
     content.append(
         _paragraph(
             _text(
-                f"pmsync:{message.fingerprint}",
+                marker(message.fingerprint),
                 {"type": "subsup", "attrs": {"type": "sub"}},
                 {"type": "textColor", "attrs": {"color": "#97a0af"}},
             )
@@ -60,15 +58,11 @@ def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
 
 
 def find_marker(body: Any) -> str | None:
-    """The fingerprint in a comment body (ADF dict or a wiki-markup string)."""
-    if isinstance(body, str):
-        match = MARKER.search(body)
-        return match.group(1) if match else None
-    for text in _texts(body):
-        match = MARKER.search(text)
-        if match:
-            return match.group(1)
-    return None
+    """The fingerprint in the footer (the document's last block) of an ADF comment."""
+    blocks = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(blocks, list) or not blocks:
+        return None
+    return read_footer("".join(_texts(blocks[-1])))
 
 
 def _texts(node: Any):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jira.exceptions import JIRAError
-
 from pmsync.connector import PageRequest, PublishedPage
 from pmsync.errors import TrackerError
+from pmsync.kit.errors import HttpError
 from pmsync_jira.client import JiraSite
 
 
@@ -49,7 +48,9 @@ class Pages:
         for attempt in (1, 2):
             try:
                 return self.view(self.update(page, request))
-            except JIRAError:  # only a 409 gets here
+            except HttpError as exc:
+                if exc.status != 409:
+                    raise
                 if attempt == 2:
                     raise TrackerError(
                         f"Confluence page {page['id']} kept changing under us (HTTP 409); "
@@ -62,8 +63,8 @@ class Pages:
         try:
             return self.site.call("GET", self.page_path(page_id), "reading a Confluence page",
                                   params=self.read_params())
-        except TrackerError as exc:
-            if "HTTP 404" in str(exc):
+        except HttpError as exc:
+            if exc.status == 404:
                 return None
             raise
 
@@ -131,7 +132,7 @@ class CloudPages(Pages):
             "version": {"number": page["version"]["number"] + 1, "message": "Updated by pmsync"},
         }
         return self.site.call("PUT", self.page_path(page["id"]), "updating a Confluence page",
-                              body=payload, allow_conflict=True)
+                              body=payload)
 
 
 
@@ -161,8 +162,8 @@ class DataCenterPages(Pages):
         try:
             return self.site.call("POST", f"{self.base}/rest/api/content",
                                   "creating a Confluence page", body=payload)
-        except TrackerError as exc:
-            if "HTTP 404" in str(exc) or "space" in str(exc).lower():
+        except HttpError as exc:
+            if exc.status == 404:  # Confluence DC: "No space with key"
                 raise self.missing_space() from None
             raise
 
@@ -174,5 +175,5 @@ class DataCenterPages(Pages):
             "version": {"number": page["version"]["number"] + 1, "message": "Updated by pmsync"},
         }
         return self.site.call("PUT", self.page_path(page["id"]), "updating a Confluence page",
-                              body=payload, allow_conflict=True)
+                              body=payload)
 

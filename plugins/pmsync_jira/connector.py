@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import TrackerError
-from pmsync.model import split_key
+from pmsync.kit.cursor import SyncClock
+from pmsync.model import Sprint, split_key
 from pmsync_jira import adf, mapping, search, wiki
 from pmsync_jira.client import JiraSite
 from pmsync_jira.confluence import CloudPages, DataCenterPages, Pages
-from pmsync_jira.http import RetryPolicy
 
 log = logging.getLogger("pmsync.jira")
+
+
+def read_marker(body: Any) -> str | None:
+    """The fingerprint in a comment's footer: ADF on Cloud, wiki markup on Data Center."""
+    return wiki.find_marker(body) if isinstance(body, str) else adf.find_marker(body)
+
 
 class JiraConnector:
     kind: ClassVar[str] = "jira"
@@ -35,21 +41,9 @@ class JiraConnector:
         self.url = tracker.url
         opts = tracker.options
         self.projects: list[str] = list(opts["projects"])
-        self.page_size = int(opts.get("page_size", 100))
-        self.link_types = set(opts.get("link_types", ["Blocks"]))
-        self.overlap = timedelta(minutes=int(opts.get("overlap_minutes", 2)))
-        self.reconcile_every = timedelta(hours=float(opts.get("reconcile_hours", 24)))
-        deployment = opts.get("deployment", "auto")
-        self.site = JiraSite(
-            self.url,
-            email=opts.get("email"),
-            token=tracker.secret("token_env"),
-            secret_hint=f"${opts['token_env']}",
-            retry=RetryPolicy(attempts=int(opts.get("retry_attempts", 5)),
-                              backoff=float(opts.get("retry_backoff", 1))),
-            timeout=int(opts.get("timeout", 30)),
-            deployment=None if deployment == "auto" else deployment,
-        )
+        self.page_size = opts["page_size"]
+        self.link_types = set(opts["link_types"])
+        self.site = JiraSite(tracker)
         self._pages: Pages | None = None
 
     def item_url(self, item_key: str) -> str:
@@ -57,46 +51,36 @@ class JiraConnector:
 
     # reading ----------------------------------------------------------------------
     def check_auth(self) -> str:
-        me = self.site.guard("checking the credentials", self.site.jira.myself)
+        me = self.site.myself()
         return str(me.get("displayName") or me.get("name") or me.get("accountId"))
 
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[SyncBatch]:
-        state = dict(cursor or {})
+        clock = SyncClock(cursor, self.tracker.options, needs="fields")
+        state = clock.state
         if state.get("deployment"):
             self.site.deployment = self.site.deployment or state["deployment"]
-        now = datetime.now(UTC)
-        last = state.get("reconciled_at")
-        refresh = (cursor is None or not state.get("fields") or last is None
-                   or now - datetime.fromisoformat(last) >= self.reconcile_every)
-        if refresh:
-            me = self.site.guard("checking the credentials", self.site.jira.myself)
+        if clock.reconcile:
+            me = self.site.myself()
             state.update(deployment=self.site.detect_deployment(),
                          time_zone=me.get("timeZone") or "UTC")
-            fields = self.site.guard("reading the field list", self.site.jira.fields)
-            ids = mapping.discover_fields(fields, self.tracker.options)
+            ids = mapping.discover_fields(self.site.fields(), self.tracker.options)
             state["fields"] = ids.as_json()
             log.info("%s: custom fields %s", self.name, ids)
             yield SyncBatch(sprints=tuple(self._board_sprints()),
                             releases=tuple(self._releases()))
         ids = mapping.FieldIds.from_json(state["fields"])
-        since = None if cursor is None else state.get("updated")
+        since = None if clock.first else state.get("updated")
         newest = state.get("updated")
         outside: set[str] = set()
-        for page in search.pages(self.site, self._jql(since, state.get("time_zone", "UTC")),
-                                 ids.search_fields(), self.page_size):
+        jql = self._jql(since, state.get("time_zone", "UTC"), clock.overlap)
+        for page in search.pages(self.site, jql, ids.search_fields(), self.page_size):
             batch, page_newest = self._map_page(page, ids, outside)
             newest = max(filter(None, [newest, page_newest]), default=None)
             yield batch
         if outside:
             yield self._outside_issues(outside, ids)
-        if refresh and cursor is not None:
-            state["reconciled_at"] = now.isoformat()
-            yield SyncBatch(present_keys=frozenset(self._all_keys()),
-                            cursor={**state, "updated": newest})
-            return
-        if refresh:
-            state["reconciled_at"] = now.isoformat()
-        yield SyncBatch(cursor={**state, "updated": newest})
+        present = frozenset(self._all_keys()) if clock.detects_removals else None
+        yield SyncBatch(present_keys=present, cursor=clock.done(updated=newest))
 
     def _map_page(self, page: list[dict[str, Any]], ids: mapping.FieldIds,
                   outside: set[str]) -> tuple[SyncBatch, str | None]:
@@ -152,25 +136,26 @@ class JiraConnector:
     def _project_list(self) -> str:
         return ", ".join(f'"{p}"' for p in self.projects)
 
-    def _jql(self, since: str | None, time_zone: str) -> str:
+    def _jql(self, since: str | None, time_zone: str, overlap: timedelta) -> str:
         clause = f"project in ({self._project_list()})"
         if since:
-            clause += f' AND updated >= "{search.jql_time(since, self.overlap, time_zone)}"'
+            clause += f' AND updated >= "{search.jql_time(since, overlap, time_zone)}"'
         return f"{clause} ORDER BY updated ASC, key ASC"
 
-    def _board_sprints(self):
+    def _board_sprints(self) -> Iterator[Sprint]:
         seen = set()
         for project in self.projects:
-            boards = self.site.guard("listing boards", lambda p=project: self.site.jira.boards(
-                projectKeyOrID=p, maxResults=0))
-            for board in boards:
-                if board.raw.get("type") != "scrum" or board.id in seen:
-                    continue
-                seen.add(board.id)
-                sprints = self.site.guard("listing sprints", lambda b=board: self.site.jira.sprints(
-                    b.id, maxResults=0))
-                for sprint in sprints:
-                    yield mapping.map_sprint(sprint.raw, self.name, board.raw)
+            for boards in search.offset_pages(self.site, "/rest/agile/1.0/board", "listing boards",
+                                              "values", {"projectKeyOrId": project}):
+                for board in boards:
+                    if board.get("type") != "scrum" or board["id"] in seen:
+                        continue
+                    seen.add(board["id"])
+                    for sprints in search.offset_pages(
+                            self.site, f"/rest/agile/1.0/board/{board['id']}/sprint",
+                            "listing sprints", "values"):
+                        for sprint in sprints:
+                            yield mapping.map_sprint(sprint, self.name, board)
 
     def _releases(self):
         for project in self.projects:
@@ -190,15 +175,10 @@ class JiraConnector:
         return wiki.render_comment(message, self.item_url)
 
     def list_comments(self, item_key: str) -> list[Comment]:
-        comments, start = [], 0
-        while True:
-            page = self.site.call("GET", self._comment_path(item_key), "listing comments",
-                                  params={"startAt": start, "maxResults": 100})
-            batch = page.get("comments") or []
-            comments += [Comment(str(c["id"]), adf.find_marker(c.get("body"))) for c in batch]
-            start += len(batch)
-            if not batch or start >= page.get("total", 0):
-                return comments
+        return [Comment(str(c["id"]), read_marker(c.get("body")))
+                for page in search.offset_pages(self.site, self._comment_path(item_key),
+                                                "listing comments", "comments")
+                for c in page]
 
     def post_comment(self, item_key: str, message: AlertMessage) -> str:
         created = self.site.call("POST", self._comment_path(item_key), "posting a comment",

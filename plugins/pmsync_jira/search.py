@@ -1,4 +1,5 @@
-"""Paging through Jira: Cloud's token-paged enhanced search, DC's offset search, changelogs."""
+"""Paging through Jira: Cloud's token-paged enhanced search, DC's offset search, changelogs,
+comments and the agile lists, each through one of the kit's paginators."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pmsync.kit.paginate import OffsetPaginator, TokenPaginator, paginate, records_at
 from pmsync_jira.client import JiraSite
 
 
@@ -17,36 +19,28 @@ def pages(site: JiraSite, jql: str, fields: list[str], page_size: int,
     if changelog:
         params["expand"] = "changelog"
     if site.is_cloud:
-        token: str | None = None
-        while True:
-            page = site.call("GET", "/rest/api/3/search/jql", "searching issues",
-                             params={**params, **({"nextPageToken": token} if token else {})})
-            yield page.get("issues") or []
-            token = page.get("nextPageToken")
-            if page.get("isLast", True) or not token:
-                return
-    start = 0
-    while True:
-        page = site.call("GET", "/rest/api/2/search", "searching issues",
-                         params={**params, "startAt": start})
-        issues = page.get("issues") or []
-        yield issues
-        start += len(issues)
-        if not issues or start >= int(page.get("total", 0)):
-            return
+        paginator = TokenPaginator(
+            records_at("issues"), token=lambda body, _: body.get("nextPageToken"),
+            more=lambda body, _: not body.get("isLast", True))
+        return paginate(lambda token: site.call(
+            "GET", "/rest/api/3/search/jql", "searching issues",
+            params={**params, **({"nextPageToken": token} if token else {})}), paginator)
+    return offset_pages(site, "/rest/api/2/search", "searching issues", "issues", params)
+
+
+def offset_pages(site: JiraSite, path: str, what: str, key: str,
+                 params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """A startAt-paged list (search, changelog, comments, boards, sprints)."""
+    params = {"maxResults": 100, **(params or {})}
+    return paginate(lambda start: site.call("GET", path, what, params={**params, "startAt": start}),
+                    OffsetPaginator(records_at(key)))
 
 
 def changelog(site: JiraSite, issue_key: str) -> Iterator[dict[str, Any]]:
     """Every history entry of one issue (Cloud's paged changelog endpoint)."""
-    start = 0
-    while True:
-        page = site.call("GET", f"/rest/api/3/issue/{issue_key}/changelog", "reading a changelog",
-                         params={"startAt": start, "maxResults": 100})
-        values = page.get("values") or []
-        yield from values
-        start += len(values)
-        if page.get("isLast", True) or not values:
-            return
+    for page in offset_pages(site, f"/rest/api/3/issue/{issue_key}/changelog",
+                             "reading a changelog", "values"):
+        yield from page
 
 
 def jql_time(since_iso: str, overlap: timedelta, time_zone: str) -> str:

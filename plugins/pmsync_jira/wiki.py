@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pmsync.connector import AlertMessage
+from pmsync.kit.marker import last_line, marker, read_footer
 
 SPECIAL = re.compile(r"([\\{}\[\]|*_+^~?!#\-])")
 
@@ -30,5 +31,16 @@ def render_comment(message: AlertMessage, item_url) -> str:
         lines.append(f"*{escape(fact.label)}:* {value}")
     if message.advice and not message.resolved_on:
         lines.append(f"_{escape(message.advice)}_")
-    lines.append(f"{{color:#97a0af}}~pmsync:{message.fingerprint}~{{color}}")
+    lines.append(f"{FOOTER_OPEN}{marker(message.fingerprint)}{FOOTER_CLOSE}")
     return "\n".join(lines)
+
+
+FOOTER_OPEN, FOOTER_CLOSE = "{color:#97a0af}~", "~{color}"
+
+
+def find_marker(text: str) -> str | None:
+    """The fingerprint in the footer (the last line) of a wiki-markup comment."""
+    footer = last_line(text).strip()
+    if footer.startswith(FOOTER_OPEN) and footer.endswith(FOOTER_CLOSE):
+        footer = footer[len(FOOTER_OPEN):-len(FOOTER_CLOSE)]
+    return read_footer(footer)

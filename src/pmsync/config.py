@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsync.errors import ConfigError
+from pmsync.kit.options import REQUIRED, Option, OptionSchema, merge
 from pmsync.logs import register_secret
 from pmsync.model import SEVERITIES, ProductLine, Selector
 from pmsync.plugins import Registry
@@ -35,17 +36,12 @@ class TrackerConfig:
     def where(self, key: str) -> str:
         return f"{self.source}: trackers.{self.name}.{key}"
 
-    def require(self, key: str, kind: type, what: str) -> Any:
-        value = self.options.get(key)
-        if value is None:
-            raise ConfigError(f"{self.where(key)} is missing: set it to {what}")
-        if not isinstance(value, kind):
-            raise ConfigError(f"{self.where(key)} must be {what}, not {value!r}")
-        return value
-
     def secret(self, key: str) -> str:
         """The secret held by the env var that option ``key`` names."""
-        var = self.require(key, str, "the name of an environment variable, e.g. PMSYNC_TOKEN")
+        var = self.options.get(key)
+        if not isinstance(var, str) or not var:
+            raise ConfigError(f"{self.where(key)} is missing: set it to the name of an "
+                              "environment variable, e.g. PMSYNC_TOKEN")
         value = os.environ.get(var)
         if not value:
             raise ConfigError(
@@ -113,177 +109,225 @@ class Config:
         return self.state_dir / "pmsync.lock"
 
 
+# The core's own keys, declared once like every connector's and rule's options.
+TOP = OptionSchema((
+    Option("state_dir", "str", "state", "the folder of the store, the lock and the local "
+           "reports (relative to the config file)", nonempty=True),
+), owner="a known key here",
+    extra_keys=("trackers", "product_lines", "rules", "reports", "check", "suppress"))
+REPORTS = OptionSchema((
+    Option("html_dir", "str", "reports", "local HTML copies of the reports (relative to "
+           "state_dir)", nonempty=True),
+    Option("templates_dir", "str", None, "a folder of templates that override the built-in "
+           "ones by file name (relative to the config file)", example="my-templates",
+           nonempty=True),
+), owner="a reports key")
+CHECK = OptionSchema((
+    Option("baseline_days", "int", 14, "drift is measured against the state this many days ago",
+           min=1, max=3650),
+    Option("baseline", "str", None, "a named baseline to measure drift against instead",
+           example="q3-plan", nonempty=True),
+), owner="a check key")
+TRACKER = (
+    Option("kind", "str", REQUIRED, "the connector kind", example="jira"),
+    Option("url", "url", REQUIRED, "the tracker's base URL", example="https://x.atlassian.net"),
+)
+LINE = OptionSchema((
+    Option("name", "str", REQUIRED, "the product line's name", nonempty=True),
+    Option("alerts", "str", "each", "a comment per finding, or one digest per epic",
+           choices=("each", "digest")),
+), owner="a product line key", extra_keys=("select",))
+RULE = (
+    Option("enabled", "bool", True, "run the rule"),
+    Option("severity", "str", None, "override the rule's severity", choices=SEVERITIES),
+)
+
+
 def load_config(path: Path, registry: Registry) -> Config:
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file; create one with `pmsync init`") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file; pass the file with "
+                          "--config PATH") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text; save the config as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}); check its permissions") \
+            from None
     return parse_config(raw, path, registry)
 
 
 def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
     src = str(path)
     base = path.resolve().parent
-    _only(raw, {"state_dir", "trackers", "product_lines", "rules", "reports", "check",
-                "suppress"}, src, "")
 
-    state_dir = base / _get(raw, "state_dir", str, src, "", "a folder path", "state")
+    def at(prefix: str):
+        return lambda key: f"{src}: {prefix}{key}"
+
+    top = TOP.parse(raw, at(""))
+    state_dir = base / top["state_dir"]
     trackers = _parse_trackers(raw, src, registry)
     lines = _parse_product_lines(raw, src, trackers)
-    rules = _parse_rules(raw, src, registry)
+    rules = _parse_rules(raw, src, registry, lines)
 
-    reports = _get(raw, "reports", dict, src, "", "a table", {})
-    _only(reports, {"html_dir", "templates_dir"}, src, "reports.")
-    html_dir = state_dir / _get(reports, "html_dir", str, src, "reports.", "a folder path", "reports")
-    templates = _get(reports, "templates_dir", str, src, "reports.", "a folder path", "")
-    check = _get(raw, "check", dict, src, "", "a table", {})
-    _only(check, {"baseline_days", "baseline"}, src, "check.")
-    baseline_days = _get(check, "baseline_days", int, src, "check.", "a number of days", 14)
-    if baseline_days < 1:
-        raise ConfigError(f"{src}: check.baseline_days must be at least 1, got {baseline_days}")
+    reports = REPORTS.parse(_table(raw, "reports", src), at("reports."))
+    templates = reports["templates_dir"]
+    templates_dir = (base / templates) if templates else None
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise ConfigError(f"{src}: reports.templates_dir: {templates_dir} is not a folder; "
+                          "create it or remove the key to use the built-in templates")
+    check = CHECK.parse(_table(raw, "check", src), at("check."))
     return Config(
         path=path,
         state_dir=state_dir,
         trackers=trackers,
         product_lines=lines,
         rules=rules,
-        html_dir=html_dir,
-        templates_dir=(base / templates) if templates else None,
+        html_dir=state_dir / reports["html_dir"],
+        templates_dir=templates_dir,
         suppressions=_parse_suppressions(raw, src),
-        baseline_days=baseline_days,
-        baseline=_get(check, "baseline", str, src, "check.", "a baseline name", None),
+        baseline_days=check["baseline_days"],
+        baseline=check["baseline"],
     )
+
+
+def _table(raw: dict[str, Any], key: str, src: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{src}: {key} must be a table ([{key}]), not {value!r}")
+    return value
+
+
+def _array(raw: dict[str, Any], key: str, src: str, prefix: str = "") -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{src}: {prefix}{key} must be an array of tables, not {value!r}")
+    return value
 
 
 def _parse_suppressions(raw: dict[str, Any], src: str) -> tuple[Suppression, ...]:
     out = []
-    for index, entry in enumerate(_get(raw, "suppress", list, src, "", "an array of [[suppress]]",
-                                       [])):
+    for index, entry in enumerate(_array(raw, "suppress", src)):
         prefix = f"suppress[{index}]."
         if not isinstance(entry, dict):
             raise ConfigError(f"{src}: suppress[{index}] must be a table")
-        _only(entry, {"fingerprint", "reason", "until"}, src, prefix)
-        fp = _get(entry, "fingerprint", str, src, prefix, "a finding's fingerprint", None)
-        if not fp:
-            raise ConfigError(f"{src}: {prefix}fingerprint is missing: copy it from "
-                              "`pmsync check --format json`")
-        until = entry.get("until")
-        if until is not None and not isinstance(until, date):
-            raise ConfigError(f"{src}: {prefix}until must be a date like 2026-12-31, not {until!r}")
-        out.append(Suppression(fp, _get(entry, "reason", str, src, prefix, "text", ""), until))
+        values = SUPPRESS.parse(entry, lambda key, p=prefix: f"{src}: {p}{key}")
+        out.append(Suppression(values["fingerprint"], values["reason"], values["until"]))
     return tuple(out)
 
 
+SUPPRESS = OptionSchema((
+    Option("fingerprint", "str", REQUIRED, "the finding's fingerprint, from `pmsync check "
+           "--format json`", nonempty=True),
+    Option("reason", "str", "", "why it is suppressed"),
+    Option("until", "date", None, "the last day it stays hidden", example="2026-12-31"),
+), owner="a suppress key")
+
+
 def _parse_trackers(raw: dict[str, Any], src: str, registry: Registry) -> dict[str, TrackerConfig]:
-    tables = _get(raw, "trackers", dict, src, "", "a table of trackers", None)
+    tables = _table(raw, "trackers", src)
     if not tables:
         raise ConfigError(f"{src}: trackers is missing: add a [trackers.NAME] table (see `pmsync init`)")
-    trackers = {}
-    for name, table in tables.items():
-        prefix = f"trackers.{name}."
-        if not isinstance(table, dict):
-            raise ConfigError(f"{src}: trackers.{name} must be a table")
-        kind = _get(table, "kind", str, src, prefix, "a connector kind", None)
-        if kind is None or kind not in registry.connectors:
-            valid = ", ".join(sorted(registry.connectors)) or "(no connector plugins loaded)"
-            raise ConfigError(f"{src}: {prefix}kind must be one of: {valid}; got {kind!r}")
-        url = _get(table, "url", str, src, prefix, "the tracker's base URL", None)
-        if not url or not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{src}: {prefix}url must be an http(s) URL, got {url!r}")
-        options = {k: v for k, v in table.items() if k not in ("kind", "url")}
-        tracker = TrackerConfig(name, kind, url.rstrip("/"), options, src)
-        registry.connectors[kind].validate_config(tracker)
-        trackers[name] = tracker
-    return trackers
+    return {name: make_tracker(name, table, registry, src) for name, table in tables.items()}
+
+
+def make_tracker(name: str, table: Any, registry: Registry, src: str = "pmsync.toml"
+                 ) -> TrackerConfig:
+    """One [trackers.NAME] table checked against its connector's options, defaults filled."""
+    prefix = f"trackers.{name}."
+    if not isinstance(table, dict):
+        raise ConfigError(f"{src}: trackers.{name} must be a table")
+    kind = table.get("kind")
+    if not isinstance(kind, str) or kind not in registry.connectors:
+        valid = ", ".join(sorted(registry.connectors)) or "(no connector plugins loaded)"
+        raise ConfigError(f"{src}: {prefix}kind must be one of: {valid}; got {kind!r}")
+    factory = registry.connectors[kind]
+    schema = merge(TRACKER, factory.options, owner=factory.options.owner)
+    options = schema.parse(table, lambda key: f"{src}: {prefix}{key}")
+    url = options.pop("url")
+    del options["kind"]
+    tracker = TrackerConfig(name, kind, url.rstrip("/"), options, src)
+    factory.validate_config(tracker)
+    return tracker
 
 
 def _parse_product_lines(
     raw: dict[str, Any], src: str, trackers: dict[str, TrackerConfig]
 ) -> tuple[ProductLine, ...]:
-    entries = _get(raw, "product_lines", list, src, "", "an array of [[product_lines]]", [])
     lines = []
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(_array(raw, "product_lines", src)):
         prefix = f"product_lines[{index}]."
         if not isinstance(entry, dict):
             raise ConfigError(f"{src}: product_lines[{index}] must be a table")
-        _only(entry, {"name", "select", "alerts"}, src, prefix)
-        name = _get(entry, "name", str, src, prefix, "the line's name", None)
-        if not name:
-            raise ConfigError(f"{src}: {prefix}name is missing: give the product line a name")
-        selectors = []
-        for sel_index, sel in enumerate(_get(entry, "select", list, src, prefix, "an array", [])):
-            where = f"{prefix}select[{sel_index}]"
-            if not isinstance(sel, dict) or sel.get("tracker") not in trackers:
-                raise ConfigError(
-                    f"{src}: {where} must name a configured tracker "
-                    f"({', '.join(trackers)}) as tracker = \"...\""
-                )
-            unknown = set(sel) - {"tracker", *SELECTOR_FACETS}
-            if unknown:
-                raise ConfigError(
-                    f"{src}: {where} has unknown key(s) {', '.join(sorted(unknown))}; "
-                    f"valid: {', '.join(SELECTOR_FACETS)}"
-                )
-            facets = tuple(sorted((k, str(v)) for k, v in sel.items() if k != "tracker"))
-            selectors.append(Selector(sel["tracker"], facets))
-        mode = _get(entry, "alerts", str, src, prefix, '"each" or "digest"', "each")
-        if mode not in ("each", "digest"):
-            raise ConfigError(f'{src}: {prefix}alerts must be "each" (a comment per finding) or '
-                              f'"digest" (one comment per epic), not {mode!r}')
-        lines.append(ProductLine(name, tuple(selectors), mode))
+        values = LINE.parse(entry, lambda key, p=prefix: f"{src}: {p}{key}")
+        select = _array(entry, "select", src, prefix)
+        if "select" in entry and not select:
+            raise ConfigError(f"{src}: {prefix}select is empty, so the line would match nothing; "
+                              'add a selector like { tracker = "jira", project = "PAY" }')
+        lines.append(ProductLine(values["name"], tuple(
+            _selector(sel, f"{src}: {prefix}select[{i}]", trackers)
+            for i, sel in enumerate(select)), values["alerts"]))
+    names = [line.name for line in lines]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"{src}: product_lines: the name {twice[0]!r} is used twice; "
+                          "give every line its own name")
     return tuple(lines)
 
 
-def _parse_rules(raw: dict[str, Any], src: str, registry: Registry) -> dict[str, RuleSettings]:
-    tables = _get(raw, "rules", dict, src, "", "a table of rule settings", {})
+def _selector(sel: Any, where: str, trackers: dict[str, TrackerConfig]) -> Selector:
+    if not isinstance(sel, dict) or sel.get("tracker") not in trackers:
+        raise ConfigError(f"{where} must name a configured tracker "
+                          f"({', '.join(trackers)}) as tracker = \"...\"")
+    unknown = set(sel) - {"tracker", *SELECTOR_FACETS}
+    if unknown:
+        raise ConfigError(f"{where} has unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"valid: {', '.join(SELECTOR_FACETS)}")
+    for key, value in sel.items():
+        if key != "tracker" and (isinstance(value, bool) or not isinstance(value, str | int)
+                                 or not str(value).strip()):
+            raise ConfigError(f"{where}.{key} must be one {key} (text), not {value!r}; "
+                              "to match several, add one selector each")
+    return Selector(sel["tracker"], tuple(sorted((k, str(v)) for k, v in sel.items()
+                                                 if k != "tracker")))
+
+
+def _parse_rules(raw: dict[str, Any], src: str, registry: Registry,
+                 lines: tuple[ProductLine, ...]) -> dict[str, RuleSettings]:
+    line_names = [line.name for line in lines]
     settings = {}
-    for rule_id, table in tables.items():
+    for rule_id, table in _table(raw, "rules", src).items():
         if rule_id not in registry.rules:
             valid = ", ".join(sorted(registry.rules))
             raise ConfigError(f"{src}: rules.{rule_id} is not a known rule; known rules: {valid}")
         if not isinstance(table, dict):
             raise ConfigError(f"{src}: rules.{rule_id} must be a table")
-        lines = _get(table, "lines", dict, src, f"rules.{rule_id}.", "a table of product lines", {})
+        rule = registry.rules[rule_id]
         per_line = {}
-        for line, line_table in lines.items():
+        for line, line_table in _table(table, "lines", f"{src}: rules.{rule_id}").items():
+            if line not in line_names:
+                raise ConfigError(f"{src}: rules.{rule_id}.lines.{line}: there is no product line "
+                                  f"{line!r}; the lines are: {', '.join(line_names) or 'none'}")
             if not isinstance(line_table, dict):
                 raise ConfigError(f"{src}: rules.{rule_id}.lines.{line} must be a table")
-            per_line[line] = _rule_table(line_table, src, f"rules.{rule_id}.lines.{line}.",
-                                         registry.rules[rule_id])
+            per_line[line] = _rule_table(line_table, src, f"rules.{rule_id}.lines.{line}.", rule)
         base = _rule_table({k: v for k, v in table.items() if k != "lines"}, src,
-                           f"rules.{rule_id}.", registry.rules[rule_id])
+                           f"rules.{rule_id}.", rule)
         settings[rule_id] = RuleSettings(base.enabled, base.severity, base.options, per_line)
     return settings
 
 
 def _rule_table(table: dict[str, Any], src: str, prefix: str, rule: Any) -> RuleSettings:
-    enabled = _get(table, "enabled", bool, src, prefix, "true or false", True)
-    severity = _get(table, "severity", str, src, prefix, "a severity", None)
-    if severity is not None and severity not in SEVERITIES:
-        raise ConfigError(
-            f"{src}: {prefix}severity must be one of {', '.join(SEVERITIES)}, got {severity!r}"
-        )
-    options = {k: v for k, v in table.items() if k not in ("enabled", "severity")}
-    rule.validate_options(options, f"{src}: {prefix}")
-    return RuleSettings(enabled, severity, options)
-
-
-def _get(table: dict[str, Any], key: str, kind: type, src: str, prefix: str, what: str, default):
-    value = table.get(key, default)
-    if value is not None and not isinstance(value, kind):
-        raise ConfigError(f"{src}: {prefix}{key} must be {what}, not {value!r}")
-    return value
-
-
-def _only(table: dict[str, Any], allowed: set[str], src: str, prefix: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{src}: unknown key {prefix}{unknown[0]}; valid keys here: {', '.join(sorted(allowed))}"
-        )
+    """A rule's table: on/off and severity (the core's), thresholds (the rule's schema).
+    Only what is written is kept, so a line's override falls back to the rule's table."""
+    schema = merge(RULE, rule.options, owner=f"an option of {rule.id}", extra_keys=("lines",))
+    values = schema.parse(table, lambda key: f"{src}: {prefix}{key}", fill=False)
+    return RuleSettings(values.pop("enabled", True), values.pop("severity", None), values)
 
 
 SAMPLE_CONFIG = """\

@@ -1,17 +1,19 @@
 """What the core asks of a tracker connector, and the plain values it passes.
 
-A connector plugin registers a class with these methods through the
-``register_connectors`` hook. The core never names a tracker: it hands the
-connector its TrackerConfig and speaks only in model records.
+A connector plugin registers a ConnectorFactory through the ``register_connectors``
+hook; the connectors it makes have the Connector methods. The core never names a
+tracker: it hands the connector its TrackerConfig and speaks only in model records.
+Shared HTTP, retry, paging and option code for connectors is in ``pmsync.kit``.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from pmsync.kit.options import OptionSchema
 from pmsync.model import Change, Link, Release, Sprint, WorkItem
 
 if TYPE_CHECKING:
@@ -79,15 +81,14 @@ class PageRequest:
 
 
 class Connector(Protocol):
-    """A connector instance. What a plugin registers is its factory: the class itself (with
-    ``kind`` and a ``validate_config`` classmethod) or a LazyConnector naming it."""
+    """A connector instance: one configured tracker."""
 
     kind: ClassVar[str]
     page_format: ClassVar[str]  # template flavour for pages, e.g. "confluence" or "markdown"
 
-    @classmethod
-    def validate_config(cls, tracker: TrackerConfig) -> None:
-        """Raise ConfigError for a bad option of this tracker's table."""
+    @property
+    def publishes_pages(self) -> bool:
+        """Whether this tracker has a page target (Confluence space, ClickUp Doc) configured."""
 
     def check_auth(self) -> str:
         """Who we are on the tracker; raises AuthError when credentials are refused."""
@@ -106,24 +107,39 @@ class Connector(Protocol):
     def item_url(self, item_key: str) -> str: ...
 
 
+class ConnectorFactory(Protocol):
+    """What a plugin registers: makes a Connector for one tracker table, and declares the
+    table's options (``OptionSchema``: validation, defaults and the README table)."""
+
+    kind: str
+    options: OptionSchema
+
+    def validate_config(self, tracker: TrackerConfig) -> None:
+        """Checks across options that one option alone cannot express (may do nothing)."""
+
+    def __call__(self, tracker: TrackerConfig) -> Connector: ...
+
+
 class LazyConnector:
-    """A connector registered by name, imported only when a tracker is actually used.
+    """A ConnectorFactory naming its class, imported only when a tracker is actually used.
 
     ``pmsync check`` and config validation then never pay for an HTTP client stack.
-    ``validate`` checks a tracker table without the heavy import.
     """
 
-    def __init__(self, kind: str, target: str, validate):
+    def __init__(self, kind: str, target: str, options: OptionSchema,
+                 validate: Callable[[TrackerConfig], None] | None = None):
         self.kind = kind
         self.target = target  # "package.module:ClassName"
+        self.options = options
         self._validate = validate
 
     def validate_config(self, tracker: TrackerConfig) -> None:
-        self._validate(tracker)
+        if self._validate is not None:
+            self._validate(tracker)
 
-    def load(self) -> type:
+    def load(self) -> type[Connector]:
         module, _, name = self.target.partition(":")
         return getattr(importlib.import_module(module), name)
 
-    def __call__(self, tracker: TrackerConfig) -> Any:
+    def __call__(self, tracker: TrackerConfig) -> Connector:
         return self.load()(tracker)

@@ -1,8 +1,8 @@
 """The rules engine: run every enabled rule over the portfolio, apply settings.
 
 A rule is any object with ``id``, ``severity`` (its default), ``summary``,
-``evaluate(portfolio, settings)`` yielding Findings, and
-``validate_options(options, where)``. Built-in rules register through the
+``evaluate(portfolio, settings)`` yielding Findings, and ``options`` (an
+OptionSchema of its thresholds). Built-in rules register through the
 ``register_rules`` hook like any plugin's; ``BaseRule`` spares them the option
 plumbing. Settings can differ per product line; the engine applies a line's
 on/off and severity, rules read its thresholds through ``self.opt``.
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, Protocol
 
 from pmsync.config import RuleSettings
-from pmsync.errors import ConfigError
+from pmsync.kit.options import Option, OptionSchema
 from pmsync.model import SEVERITIES, Finding
 from pmsync.portfolio import Portfolio
 
@@ -24,32 +24,22 @@ class Rule(Protocol):
     id: str
     severity: str
     summary: str
+    options: OptionSchema  # its thresholds; enabled / severity / lines are the core's
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterable[Finding]: ...
 
-    def validate_options(self, options: dict[str, Any], where: str) -> None: ...
-
 
 class BaseRule:
-    """Options are declared as {name: (default, minimum, meaning)}; all are numbers."""
+    """Thresholds are declared as an OptionSchema: the config validates them from it, the
+    README's table shows them, and ``opt`` reads a line's value or the default."""
 
     id: ClassVar[str]
     severity: ClassVar[str] = "warning"
     summary: ClassVar[str] = ""
-    options: ClassVar[dict[str, tuple[float, float, str]]] = {}
-
-    def validate_options(self, options: dict[str, Any], where: str) -> None:
-        for name, value in options.items():
-            if name not in self.options:
-                valid = ", ".join(sorted([*self.options, "enabled", "severity", "lines"]))
-                raise ConfigError(f"{where}{name} is not an option of {self.id}; valid: {valid}")
-            _, minimum, meaning = self.options[name]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-                raise ConfigError(f"{where}{name} must be {meaning} (a number >= {minimum:g}), "
-                                  f"not {value!r}")
+    options: ClassVar[OptionSchema] = OptionSchema(())
 
     def opt(self, settings: RuleSettings, name: str, line: str | None) -> float:
-        return settings.option(name, line, self.options[name][0])
+        return settings.option(name, line, self.options[name].default)
 
     def finding(self, severity: str | None = None, **fields: Any) -> Finding:
         return Finding(rule=self.id, severity=severity or self.severity, **fields)
@@ -79,3 +69,7 @@ def run_rules(
         findings.values(),
         key=lambda f: (-SEVERITIES.index(f.severity), f.rule, f.subject_key, f.related_keys),
     )
+
+
+def thresholds(*options: Option) -> OptionSchema:
+    return OptionSchema(options, owner="an option of this rule")

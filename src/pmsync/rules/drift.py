@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
+from pmsync.kit.options import Option
 from pmsync.model import Finding, WorkItem
 from pmsync.portfolio import Portfolio, end_of_day
-from pmsync.rules import BaseRule
+from pmsync.rules import BaseRule, thresholds
 
 
 def open_epics(portfolio: Portfolio) -> Iterator[WorkItem]:
@@ -20,7 +21,8 @@ def open_epics(portfolio: Portfolio) -> Iterator[WorkItem]:
 class EpicOverdue(BaseRule):
     id = "epic-overdue"
     summary = "An epic's due date has passed and it is not done."
-    options = {"grace_days": (0, 0, "days past due before it counts")}
+    options = thresholds(Option("grace_days", "int", 0, "days past due before it counts", min=0,
+                                 max=3650))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for epic in open_epics(portfolio):
@@ -40,7 +42,7 @@ class EpicOverdue(BaseRule):
 class DueDateSlipped(BaseRule):
     id = "due-date-slipped"
     summary = "An epic's due date is later than at the baseline by more than N days."
-    options = {"days": (7, 0, "days of slip tolerated")}
+    options = thresholds(Option("days", "int", 7, "days of slip tolerated", min=0, max=3650))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         baseline = portfolio.baseline
@@ -110,7 +112,8 @@ def _as_float(value: str | None) -> float | None:
 class ScopeGrowth(BaseRule):
     id = "scope-growth"
     summary = "An epic's scope grew by more than X % against the baseline."
-    options = {"percent": (20, 0, "percent of growth tolerated")}
+    options = thresholds(Option("percent", "number", 20, "percent of growth tolerated", min=0,
+                                 max=10000))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         baseline = portfolio.baseline
@@ -153,7 +156,7 @@ def _str(value: float | None) -> str | None:
 class ReleaseSlipped(BaseRule):
     id = "release-slipped"
     summary = "A release moved later than at the baseline, or passed unreleased with open items."
-    options = {"days": (0, 0, "days of slip tolerated")}
+    options = thresholds(Option("days", "int", 0, "days of slip tolerated", min=0, max=3650))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         items_of: dict[str, list[WorkItem]] = {}
@@ -191,7 +194,7 @@ class ReleaseSlipped(BaseRule):
 class StaleEpic(BaseRule):
     id = "stale-epic"
     summary = "An epic in progress with no update on it or its children for N days."
-    options = {"days": (14, 1, "days without activity")}
+    options = thresholds(Option("days", "int", 14, "days without activity", min=1, max=3650))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for epic in open_epics(portfolio):

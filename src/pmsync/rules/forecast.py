@@ -20,9 +20,10 @@ from datetime import date, timedelta
 
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
+from pmsync.kit.options import Option
 from pmsync.model import Finding, WorkItem
 from pmsync.portfolio import Portfolio
-from pmsync.rules import BaseRule
+from pmsync.rules import BaseRule, thresholds
 
 HORIZON_WEEKS = 104  # two years: a later forecast just says "beyond"
 
@@ -100,12 +101,13 @@ def by_line(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
 class ForecastAfterDue(BaseRule):
     id = "forecast-after-due"
     summary = "The Monte Carlo forecast of an epic's remaining scope lands after its due date."
-    options = {
-        "percentile": (85, 1, "the forecast's confidence, in percent"),
-        "weeks": (8, 1, "weeks of throughput history to sample"),
-        "trials": (500, 100, "simulated futures"),
-        "seed": (7, 0, "the random seed (forecasts repeat)"),
-    }
+    options = thresholds(
+        Option("percentile", "number", 85, "the forecast's confidence, in percent", min=1,
+               max=100),
+        Option("weeks", "int", 8, "weeks of throughput history to sample", min=1, max=520),
+        Option("trials", "int", 500, "simulated futures", min=100, max=100000),
+        Option("seed", "int", 7, "the random seed (forecasts repeat)", min=0),
+    )
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for line, items in sorted(by_line(portfolio).items(), key=lambda kv: str(kv[0])):

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
+from pmsync.kit.options import Option
 from pmsync.model import Finding, Sprint, WorkItem, split_key
 from pmsync.portfolio import Portfolio
-from pmsync.rules import BaseRule
+from pmsync.rules import BaseRule, thresholds
 
 
 def sprint_members(portfolio: Portfolio) -> dict[str, list[WorkItem]]:
@@ -55,8 +56,9 @@ def added_at(portfolio: Portfolio, item: WorkItem, sprint: Sprint) -> datetime |
 class SprintOvercommitted(BaseRule):
     id = "sprint-overcommitted"
     summary = "An active or future sprint holds more points than recent velocity by X %."
-    options = {"percent": (20, 0, "percent above velocity tolerated"),
-               "sprints": (3, 1, "closed sprints that make the velocity")}
+    options = thresholds(
+        Option("percent", "number", 20, "percent above velocity tolerated", min=0, max=10000),
+        Option("sprints", "int", 3, "closed sprints that make the velocity", min=1, max=50))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         members = sprint_members(portfolio)
@@ -84,7 +86,8 @@ class SprintOvercommitted(BaseRule):
 class SprintScopeAdded(BaseRule):
     id = "sprint-scope-added"
     summary = "Points added to the active sprint after it started exceed X % of its start."
-    options = {"percent": (10, 0, "percent of the starting scope tolerated")}
+    options = thresholds(Option("percent", "number", 10, "percent of the starting scope tolerated",
+                                 min=0, max=10000))
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for sprint in portfolio.sprints.values():

@@ -1,0 +1,101 @@
+"""Paging through a collection, as singer-sdk's paginators do: the loop once, the
+vendor's paging style as a small object.
+
+A paginator holds ``current_value`` (what the next request asks for: an offset,
+a page number, a token), reads each answer to advance, and says when it is
+``finished``. Every style stops on the server's word (isLast, total, a missing
+token, a short page), and also on an empty page, so a server that keeps saying
+"more" while sending nothing cannot loop us forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Records = Callable[[Any], list[Any]]
+
+
+def records_at(key: str) -> Records:
+    return lambda body: list((body or {}).get(key) or ())
+
+
+class Paginator:
+    def __init__(self, start_value: Any, records: Records):
+        self.current_value = start_value
+        self.records = records
+        self.finished = False
+
+    def has_more(self, body: Any, page: list[Any]) -> bool:
+        return bool(page)
+
+    def next_value(self, body: Any, page: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def advance(self, body: Any) -> list[Any]:
+        page = self.records(body)
+        if not page or not self.has_more(body, page):
+            self.finished = True
+        else:
+            self.current_value = self.next_value(body, page)
+            self.finished = self.current_value is None
+        return page
+
+
+class OffsetPaginator(Paginator):
+    """startAt-style: the next offset is this one plus what came; stops at ``isLast`` or
+    ``total`` when the server sends them, else on a page shorter than ``page_size``."""
+
+    def __init__(self, records: Records, page_size: int | None = None, start: int = 0):
+        super().__init__(start, records)
+        self.page_size = page_size
+
+    def has_more(self, body: Any, page: list[Any]) -> bool:
+        body = body if isinstance(body, dict) else {}
+        if "isLast" in body:
+            return not body["isLast"]
+        if "total" in body:
+            return self.current_value + len(page) < int(body["total"])
+        return self.page_size is None or len(page) >= self.page_size
+
+    def next_value(self, body: Any, page: list[Any]) -> Any:
+        return self.current_value + len(page)
+
+
+class PageNumberPaginator(Paginator):
+    """page=0,1,2…: stops at ``last_page`` when sent, else on a page shorter than full."""
+
+    def __init__(self, records: Records, page_size: int, start: int = 0,
+                 last_key: str = "last_page"):
+        super().__init__(start, records)
+        self.page_size, self.last_key = page_size, last_key
+
+    def has_more(self, body: Any, page: list[Any]) -> bool:
+        if isinstance(body, dict) and body.get(self.last_key):
+            return False
+        return len(page) >= self.page_size
+
+    def next_value(self, body: Any, page: list[Any]) -> Any:
+        return self.current_value + 1
+
+
+class TokenPaginator(Paginator):
+    """A next-page token: read from the answer (``nextPageToken``), or made from the last
+    record (keyset paging, e.g. a comment's date and id). None ends the walk."""
+
+    def __init__(self, records: Records, token: Callable[[Any, list[Any]], Any],
+                 more: Callable[[Any, list[Any]], bool] | None = None):
+        super().__init__(None, records)
+        self.token, self.more = token, more
+
+    def has_more(self, body: Any, page: list[Any]) -> bool:
+        return self.more(body, page) if self.more else True
+
+    def next_value(self, body: Any, page: list[Any]) -> Any:
+        return self.token(body, page)
+
+
+def paginate(fetch: Callable[[Any], Any], paginator: Paginator) -> Iterator[list[Any]]:
+    """Each page's records; ``fetch(current_value)`` asks for one page."""
+    while not paginator.finished:
+        yield paginator.advance(fetch(paginator.current_value))
