@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list the loaded plugins")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
+    sub.add_parser("doctor", help="check the config, credentials and permissions; "
+                                  "say what a run would do")
+
     p = sub.add_parser("sandbox", help="serve the simulated Jira/Confluence on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--size", type=int, default=60, help="number of issues to generate")
@@ -314,6 +317,12 @@ def cmd_plugins(args) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args) -> int:
+    from pmsync.doctor import run_doctor
+
+    return run_doctor(args.config)
+
+
 def cmd_sandbox(args) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -354,6 +363,7 @@ COMMANDS: dict[str, Callable] = {
     "run": _recorded(_run),
     "runs": cmd_runs,
     "plugins": cmd_plugins,
+    "doctor": cmd_doctor,
     "sandbox": cmd_sandbox,
     "demo": cmd_demo,
 }

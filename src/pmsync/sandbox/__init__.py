@@ -21,6 +21,7 @@ from pmsync.sandbox import (
     confluence_attachments,
     confluence_v1,
     jira_api,
+    permissions_api,
 )
 from pmsync.sandbox.atlassian import AtlassianRealm
 from pmsync.sandbox.clickup_seed import seed_clickup
@@ -204,7 +205,7 @@ class Sandbox:
         rate = parse_rate(clickup_rate) if clickup_rate else None
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
-                  + confluence_attachments.ROUTES
+                  + confluence_attachments.ROUTES + permissions_api.ROUTES
                   + clickup_api.ROUTES + CONTROL_ROUTES)
         control = Realm()
         server = SandboxServer(routes, {"atlassian": AtlassianRealm(site), "control": control},

@@ -112,6 +112,9 @@ class Site:
     spaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    # What the account may not do (sandbox/permissions_api.py answers accordingly): Jira
+    # project permission keys, e.g. "ADD_COMMENTS", or Confluence "create:page" operations.
+    denied: set[str] = field(default_factory=set)
     moved: dict[str, str] = field(default_factory=dict)  # old key -> new key, as Jira keeps them
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next_id: int = 20000
