@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from conftest import TOKEN_ENV, write_clickup_config, write_config
 from pmsync.cli import main
+from pmsync.demo import TOKEN_ENV
 from pmsync.sandbox import Sandbox
 
 
@@ -23,7 +23,8 @@ def project_size(site, project: str) -> int:
     return sum(1 for key in site.issues if key.startswith(f"{project}-"))
 
 
-def test_a_good_setup_passes_and_says_what_a_run_does(sandbox, tmp_path, monkeypatch, capsys):
+def test_a_good_setup_passes_and_says_what_a_run_does(sandbox, tmp_path, monkeypatch, capsys,
+                                                      write_clickup_config):
     config = write_clickup_config(sandbox, tmp_path, monkeypatch)
     code, out = doctor(config, capsys)
     assert code == 0, out
@@ -42,8 +43,8 @@ def test_a_good_setup_passes_and_says_what_a_run_does(sandbox, tmp_path, monkeyp
     assert "run   sync jira: first sync: everything" in out
     assert "report sprint review of Platform → clickup: Doc 'pmsync reports'" in out
     # Doctor writes nothing (a POST that only counts is a read).
-    assert {w["path"] for w in sandbox.site.writes} == {"/rest/api/3/search/approximate-count"}
-    assert not sandbox.site.clickup.docs
+    assert {w["path"] for w in sandbox.writes} == {"/rest/api/3/search/approximate-count"}
+    assert not sandbox.clickup.docs
 
     assert main(["--config", str(config), "sync"]) == 0
     capsys.readouterr()
@@ -60,7 +61,7 @@ def test_a_good_setup_passes_and_says_what_a_run_does(sandbox, tmp_path, monkeyp
     ("create:attachment", "Confluence space PM: this account may not add attachments"),
 ])
 def test_a_missing_permission_fails_with_exit_3(sandbox, tmp_path, monkeypatch, capsys,
-                                                denied, message):
+                                                write_config, denied, message):
     sandbox.site.denied.add(denied)
     code, out = doctor(write_config(sandbox, tmp_path, monkeypatch), capsys)
     assert code == 3
@@ -69,7 +70,7 @@ def test_a_missing_permission_fails_with_exit_3(sandbox, tmp_path, monkeypatch, 
 
 
 def test_refused_credentials_exit_3_and_a_missing_token_exit_2(sandbox, tmp_path, monkeypatch,
-                                                               capsys):
+                                                               capsys, write_config):
     config = write_config(sandbox, tmp_path, monkeypatch)
     monkeypatch.setenv(TOKEN_ENV, "wrong-token")
     code, out = doctor(config, capsys)
@@ -80,7 +81,8 @@ def test_refused_credentials_exit_3_and_a_missing_token_exit_2(sandbox, tmp_path
     assert code == 2 and f"environment variable {TOKEN_ENV} is not set" in out
 
 
-def test_an_unknown_project_and_an_empty_line_are_named(sandbox, tmp_path, monkeypatch, capsys):
+def test_an_unknown_project_and_an_empty_line_are_named(sandbox, tmp_path, monkeypatch, capsys,
+                                                        write_config):
     config = write_config(sandbox, tmp_path, monkeypatch)
     text = config.read_text().replace('projects = ["PAY", "MOB", "WEB"]',
                                       'projects = ["PAY", "MOB", "WEB", "NOPE"]')
@@ -98,7 +100,7 @@ def test_no_config_is_exit_2(tmp_path, capsys):
     assert code == 2 and "no such config file; create one with `pmsync init`" in out
 
 
-def test_data_center_checks_what_it_can(tmp_path, monkeypatch, capsys):
+def test_data_center_checks_what_it_can(tmp_path, monkeypatch, capsys, write_config):
     with Sandbox.start(seed=7, size=60, deployment="Server", clickup_size=0) as dc:
         code, out = doctor(write_config(dc, tmp_path, monkeypatch), capsys)
         assert code == 0, out

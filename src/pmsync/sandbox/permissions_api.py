@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from pmsync.sandbox import jql
+from pmsync.sandbox.atlassian import jira_error
 from pmsync.sandbox.confluence_v1 import v1_error
 from pmsync.sandbox.jira_api import _matching, api_version, parse_jql
-from pmsync.sandbox.server import HttpError, Request, Response, jira_error, route
+from pmsync.sandbox.server import HttpError, Request, Response, route
 
 JIRA_PERMISSIONS = {  # key: (id, name, description), as Jira names its project permissions
     "BROWSE_PROJECTS": ("10", "Browse Projects",
