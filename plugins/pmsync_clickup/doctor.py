@@ -29,7 +29,7 @@ class ClickUpDoctor:
 
     def checks(self) -> Iterator[Check]:
         try:
-            teams = self.http.call("GET", "/v2/team", "checking the token").get("teams") or []
+            teams = self.http.request("GET", "/v2/team", "checking the token").get("teams") or []
         except PmsyncError as exc:
             yield Check(self.name, "fail", str(exc), exc.exit_code)
             return
@@ -49,7 +49,7 @@ class ClickUpDoctor:
             yield Check(self.name, "fail", str(exc), exc.exit_code)
 
     def _spaces(self, roles: set[int]) -> Iterator[Check]:
-        spaces = self.http.call("GET", f"/v2/team/{self.connector.team_id}/space",
+        spaces = self.http.request("GET", f"/v2/team/{self.connector.team_id}/space",
                                 "listing spaces", params={"archived": "false"}).get("spaces") or []
         names = {s["name"] for s in spaces} | {str(s["id"]) for s in spaces}
         wanted = list(self.options.get("spaces") or ())
@@ -73,7 +73,7 @@ class ClickUpDoctor:
                         "guests cannot create Docs; use a member's token")
             return
         base = f"/v3/workspaces/{self.connector.team_id}/docs"
-        docs = self.http.call("GET", base, "finding the reports Doc", params={
+        docs = self.http.request("GET", base, "finding the reports Doc", params={
             "parent_id": str(space["id"]), "parent_type": SPACE, "deleted": "false",
             "archived": "false"}).get("docs") or []
         doc = next((d for d in docs if d.get("name") == doc_name), None)
@@ -81,7 +81,7 @@ class ClickUpDoctor:
             yield Check(self.name, "ok", f"Doc {doc_name!r}: not there yet; the first report "
                         f"creates it in space {space['name']}")
             return
-        pages = self.http.call("GET", f"{base}/{doc['id']}/pages", "reading the reports Doc",
+        pages = self.http.request("GET", f"{base}/{doc['id']}/pages", "reading the reports Doc",
                                params={"max_page_depth": -1}) or []
         yield Check(self.name, "ok", f"Doc {doc_name!r} in space {space['name']}: readable, "
                     f"{len(pages)} top-level pages")
@@ -101,7 +101,7 @@ class ClickUpDoctor:
                               self.options.get("blocks_field")) if f]
         found: dict[str, str] = {}
         for list_id in list(state["lists"])[:10]:  # custom fields are usually space-wide
-            fields = self.http.call("GET", f"/v2/list/{list_id}/field", "listing custom fields")
+            fields = self.http.request("GET", f"/v2/list/{list_id}/field", "listing custom fields")
             for field in fields.get("fields") or ():
                 if field.get("name") in wanted:
                     found.setdefault(field["name"], str(field.get("id")))

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from pmsync.doctor import Check
-from pmsync.errors import PmsyncError, TrackerError
+from pmsync.errors import PmsyncError
+from pmsync.kit.errors import HttpError
 from pmsync.model import Selector
 from pmsync_jira import mapping
 
@@ -58,8 +59,8 @@ class JiraDoctor:
                 body = self.site.call(
                     "GET", f"/rest/api/{self.site.api}/mypermissions", "reading your permissions",
                     params={"projectKey": project, "permissions": ",".join(NEEDED)})
-            except TrackerError as exc:
-                if "HTTP 404" not in str(exc):
+            except HttpError as exc:
+                if exc.status != 404:
                     raise
                 yield self._check("fail", f"project {project}: not found or not visible to this "
                                   f"account; fix {where} or ask for Browse Projects on it")
@@ -76,8 +77,7 @@ class JiraDoctor:
                                   "its own comments")
 
     def _fields(self) -> Iterator[Check]:
-        fields = self.site.guard("reading the field list", self.site.jira.fields)
-        ids = mapping.discover_fields(fields, self.connector.tracker.options)
+        ids = mapping.discover_fields(self.site.fields(), self.connector.tracker.options)
         found = {"Sprint": ids.sprint, "Story points": ", ".join(ids.story_points) or None,
                  "Start date": ids.start_date, "Epic Link": ids.epic_link}
         named = ", ".join(f"{label} = {fid}" for label, fid in found.items() if fid)
