@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
     p.add_argument("--time-zone", default="America/New_York",
                    help="the site user's IANA time zone (/myself timeZone; seeded dates)")
+    p.add_argument("--tls", action="store_true",
+                   help="serve https with a self-signed certificate made at start (path printed)")
     p.add_argument("--clickup-size", type=int, default=40, help="ClickUp tasks (0: no ClickUp)")
     p.add_argument("--clickup-lists", type=int, default=7)
     p.add_argument("--clickup-rate", metavar="N/SECONDS",
@@ -337,7 +339,7 @@ def cmd_sandbox(args) -> int:
     try:
         sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
                                 latency=args.latency, deployment=deployment,
-                                time_zone=args.time_zone,
+                                time_zone=args.time_zone, tls=args.tls,
                                 clickup_size=args.clickup_size, clickup_lists=args.clickup_lists,
                                 clickup_rate=args.clickup_rate, faults=args.fault)
     except ValueError as exc:  # a bad --fault or --clickup-rate, said in one line
