@@ -3,7 +3,7 @@
 - Jira (Cloud v2/v3, Data Center v2): ``GET /rest/api/{v}/mypermissions?projectKey=&permissions=``
   → ``{"permissions": {KEY: {id, key, name, type, description, havePermission}}}``; the
   ``permissions`` parameter is required (400 without it), an unknown project is a 404.
-- Jira Cloud: ``POST /rest/api/3/search/approximate-count`` ``{"jql"}`` → ``{"count": n}``.
+- Jira Cloud's ``POST /rest/api/{2,3}/search/approximate-count`` lives with the search (jira_api).
 - Confluence Cloud v2: ``GET /wiki/api/v2/spaces/{id}/operations`` → the operations the
   caller may perform in the space, ``{"operations": [{"operation", "targetType"}]}``.
 - Confluence v1 (Data Center at the root, Cloud under /wiki): ``GET /rest/api/space/{key}``.
@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmsync.sandbox import jql
 from pmsync.sandbox.atlassian import jira_error
 from pmsync.sandbox.confluence_v1 import v1_error
-from pmsync.sandbox.jira_api import _matching, api_version, parse_jql
+from pmsync.sandbox.jira_api import api_version
 from pmsync.sandbox.server import HttpError, Request, Response, route
 
 JIRA_PERMISSIONS = {  # key: (id, name, description), as Jira names its project permissions
@@ -57,19 +56,6 @@ def my_permissions(req: Request) -> Response:
     return Response(body={"permissions": permissions})
 
 
-def approximate_count(req: Request) -> Response:
-    api_version(req, ("3",))
-    text = (req.json() or {}).get("jql") or ""
-    try:
-        query = parse_jql(req.site, text)
-    except jql.JqlError as exc:
-        raise HttpError(400, jira_error(str(exc))) from None
-    if query.predicate is None:
-        raise HttpError(400, jira_error("Unbounded JQL queries are not allowed here. Please add a "
-                                        "search restriction to your query."))
-    return Response(body={"count": len(_matching(req.site, text, query))})
-
-
 def space_operations(req: Request) -> Response:
     space = req.site.spaces.get(req.params["id"])
     if space is None:
@@ -93,7 +79,6 @@ def v1_space(req: Request) -> Response:
 
 ROUTES = [
     route("GET", "/rest/api/{version}/mypermissions", my_permissions),
-    route("POST", "/rest/api/{version}/search/approximate-count", approximate_count),
     route("GET", "/wiki/api/v2/spaces/{id}/operations", space_operations),
     *(route("GET", f"{prefix}/rest/api/space/{{spaceKey}}", v1_space) for prefix in ("", "/wiki")),
 ]
