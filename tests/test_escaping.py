@@ -51,10 +51,10 @@ def portfolio_with_evil_text() -> tuple[Portfolio, list[Finding]]:
 def rendered(report: str, target: str) -> str:
     portfolio, findings = portfolio_with_evil_text()
     if report == "sprint_review":
-        data = {"review": sprint_review(portfolio, "Payments", findings, {})}
+        data = {"review": sprint_review(portfolio, "Payments", findings)}
         svgs = data["review"].charts
     else:
-        data = {"roadmap": roadmap(portfolio, findings, {})}
+        data = {"roadmap": roadmap(portfolio, findings)}
         svgs = data["roadmap"].charts
     env = template_env(_Ws(), target)
     return env.get_template(f"{report}.{target}.j2").render(
@@ -83,10 +83,10 @@ def test_markdown_escapes_tracker_text(report):
 
 def test_charts_escape_names():
     portfolio, findings = portfolio_with_evil_text()
-    review = sprint_review(portfolio, "Payments", findings, {})
+    review = sprint_review(portfolio, "Payments", findings)
     svg = review.charts["velocity"]
     assert "<script>alert" not in svg and "&lt;script&gt;" in svg
-    assert svg == sprint_review(portfolio, "Payments", findings, {}).charts["velocity"]
+    assert svg == sprint_review(portfolio, "Payments", findings).charts["velocity"]
 
 
 def test_adf_comment_keeps_text_as_text_and_the_marker_round_trips():

@@ -90,9 +90,9 @@ def test_clickup_doc_shows_the_timeline_as_a_markdown_image(sandbox, tmp_path, m
 
 def test_tracker_text_in_the_timeline_stays_text():
     portfolio, findings = portfolio_with_evil_text()
-    plan = roadmap(portfolio, findings, {})
+    plan = roadmap(portfolio, findings)
     svg = plan.charts["roadmap"]
     assert "<script" not in svg and "<img" not in svg and "&lt;script&gt;" in svg
     root = ET.fromstring(svg)
     assert EVIL[:40] in "".join(root.itertext())  # the title, as text
-    assert svg == timeline_svg(roadmap(portfolio, findings, {}).timeline, "roadmap-timeline")
+    assert svg == timeline_svg(roadmap(portfolio, findings).timeline, "roadmap-timeline")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem, split_key
 
@@ -75,6 +75,9 @@ class Portfolio:
     baseline: Baseline | None = None
     # When pmsync itself last wrote on an item (a comment bumps the tracker's "updated").
     our_writes: dict[str, datetime] = field(default_factory=dict)
+    # Derived figures (a line's forecast, a sprint's numbers) worked out once per
+    # portfolio, so the rules and the reports of one run share them.
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
@@ -96,6 +99,11 @@ class Portfolio:
             baseline=baseline,
             our_writes=dict(our_writes or {}),
         )
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def now(self) -> datetime:

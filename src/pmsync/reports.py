@@ -8,6 +8,7 @@ tracker (e.g. Confluence) and updated in place; a local HTML copy is written too
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -20,12 +21,12 @@ from markupsafe import Markup
 
 import pmsync
 from pmsync import charts
+from pmsync.config import RuleSettings
 from pmsync.connector import PageRequest
 from pmsync.errors import PmsyncError
 from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
-from pmsync.review import roadmap, sprint_review
-from pmsync.rules.forecast import epic_forecasts
+from pmsync.review import MetricSettings, SettingsOf, roadmap, sprint_review
 from pmsync.store import PageEntry, content_hash
 from pmsync.workspace import Workspace
 
@@ -128,23 +129,36 @@ class ReportJob:
     svgs: dict[str, str]
 
 
-def forecast_percentile(ws: Workspace) -> float:
-    """The forecast-after-due rule's percentile: the reports forecast at the same confidence."""
-    settings = ws.config.rules.get("forecast-after-due")
-    return float(settings.option("percentile", None, 85)) if settings else 85.0
+def metric_settings(ws: Workspace) -> SettingsOf:
+    """Per line, the settings the rules judge by, so the pages show the rules' numbers
+    (the forecast at the configured percentile, velocity over the configured sprints)."""
+    forecast = ws.registry.rules.get("forecast-after-due")
+    overcommitted = ws.registry.rules.get("sprint-overcommitted")
+
+    def settings_of(line: str | None) -> MetricSettings:
+        out = MetricSettings()
+        if forecast is not None:
+            own = ws.config.rules.get(forecast.id, RuleSettings())
+            out = dataclasses.replace(out, forecast=forecast.forecast_settings(own, line))
+        if overcommitted is not None:
+            own = ws.config.rules.get(overcommitted.id, RuleSettings())
+            out = dataclasses.replace(
+                out, velocity_sprints=overcommitted.velocity_sprints(own, line))
+        return out
+
+    return settings_of
 
 
 def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) -> list[ReportJob]:
-    percentile = forecast_percentile(ws)
-    forecasts = epic_forecasts(portfolio, percentile)
+    settings_of = metric_settings(ws)
     jobs = []
     for line in ws.config.product_lines:
-        review = sprint_review(portfolio, line.name, findings, forecasts, percentile)
+        review = sprint_review(portfolio, line.name, findings, settings_of)
         home = frozenset({line.selectors[0].tracker}) if line.selectors else frozenset()
         jobs.append(ReportJob(line.name, "sprint_review", f"Sprint review: {line.name}",
                               sprint_review_key(line.name), f"sprint-review-{slug(line.name)}",
                               {"review": review}, home, review.charts))
-    plan = roadmap(portfolio, findings, forecasts, percentile)
+    plan = roadmap(portfolio, findings, settings_of)
     every = frozenset(s.tracker for line in ws.config.product_lines for s in line.selectors)
     jobs.append(ReportJob("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
                           {"roadmap": plan}, every, plan.charts))

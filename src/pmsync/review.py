@@ -1,21 +1,64 @@
 """What the reports show: a sprint review per product line, and the portfolio roadmap.
 
-Plain data for the templates; every number comes from sprint_numbers (Jira's
-Sprint Report definitions) or the rules, and every chart from charts.
+Plain data for the templates; every number comes from metrics (Jira's Sprint
+Report definitions, the Monte Carlo forecast), computed with the rules' own
+settings, so a page and an alert never disagree; every chart comes from charts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pmsync import charts
+from pmsync.metrics import (
+    ForecastSettings,
+    SprintNumbers,
+    Velocity,
+    burndown,
+    line_forecast,
+    sprint_numbers,
+    velocity,
+)
 from pmsync.model import Finding, Link, Sprint, WorkItem, split_key
 from pmsync.portfolio import Portfolio
-from pmsync.rules.forecast import epic_forecasts
-from pmsync.sprint_numbers import SprintNumbers, burndown, sprint_numbers, velocity
 from pmsync.timeline import Timeline, build_timeline
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """A line's settings for the numbers the rules judge by (forecast-after-due's
+    percentile, weeks, trials and seed; sprint-overcommitted's velocity sprints)."""
+
+    forecast: ForecastSettings = ForecastSettings()
+    velocity_sprints: int = 3
+
+
+SettingsOf = Callable[[str | None], MetricSettings]
+
+
+def defaults(line: str | None) -> MetricSettings:
+    return MetricSettings()
+
+
+Forecasts = dict[str, tuple[date | None, date | None]]  # epic key → (p50, configured pN)
+
+
+def epic_forecasts(portfolio: Portfolio, epics: list[WorkItem],
+                   settings_of: SettingsOf) -> Forecasts:
+    """Each open epic's p50 and configured-percentile finish, from its line's forecast
+    (the one the forecast rule judged by: same settings, same simulation)."""
+    out: Forecasts = {}
+    for epic in epics:
+        if not epic.is_open:
+            continue
+        settings = settings_of(epic.product_line).forecast
+        outlook = line_forecast(portfolio, epic.product_line, settings).epic(epic)
+        if outlook is not None:
+            out[epic.key] = (outlook.p50, outlook.landing)
+    return out
 
 
 @dataclass
@@ -25,11 +68,12 @@ class EpicRow:
     done: float
     percent: int
     p50: date | None = None
-    p85: date | None = None
+    landing: date | None = None  # the forecast at the configured percentile
+    label: str = "p85"  # that percentile, as "p85"
 
     @property
     def late(self) -> bool:
-        return bool(self.item.due and self.p85 and self.p85 > self.item.due)
+        return bool(self.item.due and self.landing and self.landing > self.item.due)
 
 
 @dataclass
@@ -38,7 +82,8 @@ class SprintReview:
     sprint: Sprint | None
     numbers: SprintNumbers = field(default_factory=SprintNumbers)
     items: list[WorkItem] = field(default_factory=list)
-    velocity: list[dict[str, Any]] = field(default_factory=list)
+    velocity: Velocity = field(default_factory=lambda: Velocity(()))
+    forecast_label: str = "p85"
     burndown: list[tuple[str, float]] = field(default_factory=list)
     epics: list[EpicRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -49,8 +94,13 @@ class SprintReview:
 
     @property
     def velocity_rows(self) -> list[tuple[str, str, str]]:
-        return [(v["sprint"].name, f"{v['committed']:g}", f"{v['completed']:g}")
-                for v in self.velocity]
+        return [(v.sprint.name, f"{v.committed:g}", f"{v.completed:g}")
+                for v in self.velocity.sprints]
+
+    @property
+    def average_velocity(self) -> str:
+        average = self.velocity.average
+        return "-" if average is None else f"{average:g}"
 
     @property
     def burndown_rows(self) -> list[tuple[str, str]]:
@@ -63,58 +113,58 @@ def natural(key: str) -> tuple[str, int]:
     return (head, int(number)) if number.isdigit() else (native, 0)
 
 
-def epic_rows(portfolio: Portfolio, epics: list[WorkItem], forecasts) -> list[EpicRow]:
+def epic_rows(portfolio: Portfolio, epics: list[WorkItem], forecasts: Forecasts,
+              settings: ForecastSettings) -> list[EpicRow]:
     rows = []
     for epic in sorted(epics, key=lambda i: natural(i.key)):
         children = portfolio.children.get(epic.key, [])
         total = sum(c.estimate or 0 for c in children)
         done = sum(c.estimate or 0 for c in children if c.status_category == "done")
-        p50, p85 = forecasts.get(epic.key, (None, None))
+        p50, landing = forecasts.get(epic.key, (None, None))
         rows.append(EpicRow(epic, total, done, round(100 * done / total) if total else 0,
-                            p50, p85))
+                            p50, landing, settings.label))
     return rows
 
 
 def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
-                  forecasts: dict | None = None, percentile: float = 85.0) -> SprintReview:
-    forecasts = epic_forecasts(portfolio, percentile) if forecasts is None else forecasts
+                  settings_of: SettingsOf = defaults) -> SprintReview:
+    settings = settings_of(line)
     sprints = portfolio.sprints_of_line(line)
     active = [s for s in sprints if s.state == "active"]
     closed = [s for s in sprints if s.state == "closed"]
     sprint = active[-1] if active else (closed[-1] if closed else None)
     review = SprintReview(line=line, sprint=sprint,
-                          findings=[f for f in findings if f.product_line == line])
+                          findings=[f for f in findings if f.product_line == line],
+                          forecast_label=settings.forecast.label)
     if sprint is not None:
         review.numbers = sprint_numbers(portfolio, sprint)
         review.items = sorted(portfolio.items_in_sprint(sprint.key), key=lambda i: natural(i.key))
         review.burndown = burndown(portfolio, sprint)
-    review.velocity = [{"sprint": s, "committed": c.points, "completed": d.points}
-                       for s, c, d in velocity(portfolio, line)]
-    review.epics = epic_rows(portfolio, [i for i in portfolio.items.values()
-                                         if i.kind == "epic" and i.product_line == line],
-                             forecasts)
+    review.velocity = velocity(portfolio, line, settings.velocity_sprints)
+    epics = [i for i in portfolio.items.values() if i.kind == "epic" and i.product_line == line]
+    review.epics = epic_rows(portfolio, epics, epic_forecasts(portfolio, epics, settings_of),
+                             settings.forecast)
     for _, blocker, blocked in portfolio.dependencies:
         if blocked.product_line == line and blocker.product_line != line:
             review.depends_on.append((blocked, blocker))
         elif blocker.product_line == line and blocked.product_line != line:
             review.depended_by.append((blocker, blocked))
-    review.timeline = line_timeline(portfolio, line, findings, forecasts, review.epics,
-                                    percentile)
+    review.timeline = line_timeline(portfolio, line, findings, settings_of, review.epics)
     if review.timeline.bars:
         review.charts["timeline"] = charts.timeline_svg(
             review.timeline, "line-timeline",
             f"{line}: epics from start to due, and the epics its conflicts involve")
-    if review.velocity:
+    if review.velocity.sprints:
         review.charts["velocity"] = charts.velocity_svg(
-            [(v["sprint"].name, v["committed"], v["completed"]) for v in review.velocity])
+            [(v.sprint.name, v.committed, v.completed) for v in review.velocity.sprints])
     if review.burndown and sprint is not None and sprint.start and sprint.end:
         review.charts["burndown"] = charts.burndown_svg(
             review.burndown, (sprint.end.date() - sprint.start.date()).days)
     return review
 
 
-def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding], forecasts: dict,
-                  rows: list[EpicRow], percentile: float = 85.0) -> Timeline:
+def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding],
+                  settings_of: SettingsOf, rows: list[EpicRow]) -> Timeline:
     """The line's open epics, and in their own lanes the other lines' epics that one of
     its dependency conflicts touches (so the arrow has both ends)."""
     conflicts = [(blocker, blocked) for blocker, blocked, conflict
@@ -128,7 +178,9 @@ def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding], fore
                 others = lanes.setdefault(epic.product_line, [])
                 if epic not in others:
                     others.append(epic)
-    return build_timeline(portfolio, lanes, forecasts, conflicts, percentile)
+    shown = [epic for epics in lanes.values() for epic in epics]
+    return build_timeline(portfolio, lanes, epic_forecasts(portfolio, shown, settings_of),
+                          conflicts, settings_of(line).forecast.percentile)
 
 
 @dataclass
@@ -140,7 +192,8 @@ class Roadmap:
     drift: list[Finding]
     charts: dict[str, str] = field(default_factory=dict)
     timeline: Timeline | None = None
-    percentile: float = 85.0
+    percentile: float = 85.0  # the forecast rule's, for the timeline and the introduction
+    labels: dict[str, str] = field(default_factory=dict)  # each line's forecast percentile
 
 
 CONFLICT_RULES = {"blocker-scheduled-late", "blocker-unscheduled", "blocker-cancelled",
@@ -164,19 +217,21 @@ def conflict_edges(portfolio: Portfolio, findings: list[Finding]
     return edges
 
 
-def roadmap(portfolio: Portfolio, findings: list[Finding], forecasts: dict | None = None,
-            percentile: float = 85.0) -> Roadmap:
-    forecasts = epic_forecasts(portfolio, percentile) if forecasts is None else forecasts
+def roadmap(portfolio: Portfolio, findings: list[Finding],
+            settings_of: SettingsOf = defaults) -> Roadmap:
     lines = [line.name for line in portfolio.product_lines]
-    epics = {line: epic_rows(portfolio, [i for i in portfolio.items.values()
-                                         if i.kind == "epic" and i.product_line == line
-                                         and i.is_open], forecasts)
+    open_epics = [i for i in portfolio.items.values() if i.kind == "epic" and i.is_open]
+    forecasts = epic_forecasts(portfolio, open_epics, settings_of)
+    epics = {line: epic_rows(portfolio, [i for i in open_epics if i.product_line == line],
+                             forecasts, settings_of(line).forecast)
              for line in lines}
+    percentile = settings_of(None).forecast.percentile
     edges = conflict_edges(portfolio, findings)
     drift = [f for f in findings if f.rule in DRIFT_RULES]
     releases = sorted(portfolio.releases.values(),
                       key=lambda r: (r.release_date or date.max, r.name))
-    result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile)
+    result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile,
+                     labels={line: settings_of(line).forecast.label for line in lines})
     result.timeline = build_timeline(
         portfolio, {line: [row.item for row in epics[line]] for line in lines}, forecasts,
         [(blocker, blocked) for blocker, blocked, conflict in edges if conflict], percentile,

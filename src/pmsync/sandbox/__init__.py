@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import random
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from pmsync.sandbox import (
@@ -22,7 +21,6 @@ from pmsync.sandbox import (
     confluence_attachments,
     confluence_v1,
     jira_api,
-    permissions_api,
 )
 from pmsync.sandbox.atlassian import AtlassianRealm
 from pmsync.sandbox.clickup_seed import seed_clickup
@@ -31,7 +29,6 @@ from pmsync.sandbox.faults import Fault, FaultSpecError, parse_fault
 from pmsync.sandbox.seed import seed_site
 from pmsync.sandbox.server import HttpError, RateLimit, Realm, Request, Response, SandboxServer, route
 from pmsync.sandbox.site import Site
-from pmsync.sandbox.tls import make_certificate, serve_tls
 
 __all__ = ["Fault", "FaultSpecError", "Sandbox", "parse_fault", "parse_rate"]
 
@@ -158,12 +155,10 @@ def parse_rate(text: str) -> RateLimit:
 class Sandbox:
     """The public face of the sandbox: start it, point clients at ``url``, arm faults."""
 
-    def __init__(self, site: Site, clickup: ClickUpWorkspace | None, server: SandboxServer,
-                 cert: Path | None = None):
+    def __init__(self, site: Site, clickup: ClickUpWorkspace | None, server: SandboxServer):
         self.site = site
         self.clickup = clickup
         self.server = server
-        self.cert = cert  # the self-signed certificate when served over https
 
     @property
     def requests(self) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -197,30 +192,23 @@ class Sandbox:
         clickup_lists: int = 7,
         clickup_rate: str | None = None,
         faults: list[Fault | str] | tuple[Fault | str, ...] = (),
-        tls: bool = False,
         **site_options: Any,
     ) -> Sandbox:
         """A seeded Jira + Confluence site and ClickUp workspace (``clickup_size=0``: none).
 
         ``clickup_rate``: ClickUp's per-token limit as ``N/SECONDS``; ``faults``: fault
         specs (see pmsync.sandbox.faults) armed before the first request. Bad values raise
-        ValueError (FaultSpecError for faults) before anything is served. ``tls``: https
-        with a self-signed certificate made now (``sandbox.cert``).
+        ValueError (FaultSpecError for faults) before anything is served.
         """
         armed = [f if isinstance(f, Fault) else parse_fault(f) for f in faults]
         rate = parse_rate(clickup_rate) if clickup_rate else None
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
-                  + confluence_attachments.ROUTES + permissions_api.ROUTES
+                  + confluence_attachments.ROUTES
                   + clickup_api.ROUTES + CONTROL_ROUTES)
         control = Realm()
         server = SandboxServer(routes, {"atlassian": AtlassianRealm(site), "control": control},
                                default_realm="atlassian", port=port, latency=latency)
-        cert = None
-        if tls:
-            cert, key = make_certificate()
-            serve_tls(server.httpd, cert, key)
-            server.url = server.url.replace("http://", "https://", 1)
         site.base_url = server.url
         seed_site(site, seed=seed, size=size, today=today)
         clickup = None
@@ -230,7 +218,7 @@ class Sandbox:
             clickup.rate_limit = rate
         server.realms["clickup"] = clickup_api.ClickUpRealm(clickup)
         server.inject(*armed)
-        sandbox = cls(site, clickup, server, cert)
+        sandbox = cls(site, clickup, server)
         control.service = sandbox
         server.start()
         return sandbox
@@ -251,12 +239,8 @@ class Sandbox:
         """Where the sandbox is and how to log in, for a person starting it."""
         account = self.site.account
         login = (f"user {account.email}, API token {account.api_token}" if self.site.is_cloud
-                 else f"personal access token {account.personal_access_token}, or user "
-                      f"{account.name}, password {account.password}")
+                 else f"personal access token {account.personal_access_token}")
         lines = [f"sandbox Jira + Confluence at {self.url} ({login})"]
-        if self.cert:
-            lines.append(f"self-signed certificate: {self.cert} "
-                         f"(e.g. REQUESTS_CA_BUNDLE={self.cert})")
         if self.clickup:
             lines.append(f"sandbox ClickUp at {self.url}/api/v2 (workspace "
                          f"{self.clickup.team_id}, token {self.clickup.token})")

@@ -86,6 +86,9 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
         story = _task(ws, rng, f"Platform story {number + 1}", home, created, latest, status)
         story["parent"] = story["top_level_parent"] = epics[number % len(epics)]["id"]
         story["points"] = 3
+        if state == "closed":  # finished inside its sprint, as the Sprint Report counts it
+            done = int(home["start_date"]) + rng.randint(1, 13 * 24 * 60) * 60_000
+            story["date_done"] = story["date_closed"] = story["date_updated"] = str(done)
     # One backlog story also sits in the active sprint List (TIML); it carries no points.
     stories = [t for t in ws.tasks.values() if t["parent"]]
     timl = next((t for t in stories if t["list"]["id"] == backlog["id"]), None)

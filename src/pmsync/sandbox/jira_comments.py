@@ -11,15 +11,23 @@ from typing import Any
 
 from pmsync.sandbox.atlassian import jira_error
 from pmsync.sandbox.server import HttpError, Request, Response
-from pmsync.sandbox.site import Site, adf_text, text_adf
+from pmsync.sandbox.site import Site
 
 
 def adf_to_text(node: Any) -> str:
-    return adf_text(node)
+    if isinstance(node, dict):
+        if node.get("type") == "text":
+            return str(node.get("text", ""))
+        inner = "".join(adf_to_text(child) for child in node.get("content") or ())
+        return inner + ("\n" if node.get("type") in ("paragraph", "heading") else "")
+    return ""
 
 
 def text_to_adf(text: str) -> dict[str, Any]:
-    return text_adf(text)
+    return {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
+        for line in text.split("\n")
+    ]}
 
 
 def body_for(version: str, comment: dict[str, Any]) -> Any:
@@ -73,7 +81,12 @@ def list_comments(req: Request, issue: dict, version: str) -> Response:
 def add_comment(req: Request, issue: dict, version: str) -> Response:
     site = req.site
     body = read_body(req, version)
-    comment = site.add_comment(issue["key"], body)  # commenting updates the issue, as in Jira
+    now = site.stamp(site.now())
+    comment = {"id": site.next_id(), "body": body, "created": now, "updated": now}
+    with site.lock:
+        site.comments.setdefault(issue["key"], []).append(comment)
+        issue["fields"]["updated"] = now  # commenting updates the issue, as in Jira
+        site.revision += 1
     return Response(201, comment_view(site, version, issue, comment))
 
 
