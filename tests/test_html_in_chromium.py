@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pmsync.cli import main
-from pmsync.review import CONFLICT_RULES
+from pmsync.rules import rule_ids
 from pmsync.workspace import Workspace
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -139,7 +139,7 @@ def test_roadmap_timeline_in_the_browser_dom(demo, tmp_path, capsys):
             members = {f["subject"], *f["related"]}
             pairs |= {(a.key, b.key) for _, a, b in portfolio.dependencies
                       if a.key in members and b.key in members}
-        elif f["rule"] in CONFLICT_RULES:
+        elif f["rule"] in rule_ids("dependency"):
             pairs |= {(related, f["subject"]) for related in f["related"]}
     expected = set()
     for blocker, blocked in pairs:

@@ -35,6 +35,8 @@ class EverythingIsLate:
     id = "everything-is-late"
     severity = "info"
     summary = "Test rule: flags every epic."
+    category = "schedule"
+    advice = "Test advice."
 
     options = OptionSchema(())
 

@@ -31,6 +31,7 @@ COMMENT_PAGE = 25
 class ClickUpConnector:
     kind: ClassVar[str] = "clickup"
     page_format: ClassVar[str] = "markdown"
+    page_images: ClassVar[str] = "inline"
 
     def __init__(self, tracker: TrackerConfig):
         self.tracker = tracker

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pmsync.connector import AlertFact, AlertMessage
 from pmsync.model import Finding, fingerprint, split_key
 from pmsync.portfolio import Portfolio
+from pmsync.rules import advice_for
 from pmsync.store import AlertEntry, content_hash
 from pmsync.workspace import Workspace
 
@@ -74,17 +75,8 @@ def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = Non
         fingerprint=finding.fingerprint,
         headline=finding.message,
         facts=tuple(facts),
-        advice=ADVICE.get(finding.rule, "Review the plan and update dates or scope."),
+        advice=advice_for(finding.rule),
     )
-
-
-ADVICE = {
-    "epic-overdue": "Move the due date to a date the team believes, or close the epic.",
-    "blocker-scheduled-late": (
-        "Pull the blocker into an earlier sprint, or move the blocked item later; "
-        "talk to the blocker's owner if it sits in another product line."
-    ),
-}
 
 
 def message_hash(message: AlertMessage) -> str:

@@ -85,6 +85,7 @@ class Connector(Protocol):
 
     kind: ClassVar[str]
     page_format: ClassVar[str]  # template flavour for pages, e.g. "confluence" or "markdown"
+    page_images: ClassVar[str]  # charts "inline" in the page, or as "attachment" files
 
     @property
     def publishes_pages(self) -> bool:

@@ -6,11 +6,16 @@ import importlib.metadata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from pmsync import hookspecs
+from pmsync.hookspecs import Publisher
+
+if TYPE_CHECKING:
+    from pmsync.connector import ConnectorFactory
+    from pmsync.rules import Rule
 
 ENTRY_POINT_GROUP = "pmsync"
 
@@ -19,9 +24,9 @@ ENTRY_POINT_GROUP = "pmsync"
 class Registry:
     """What the loaded plugins contributed, by name."""
 
-    connectors: dict[str, Any] = field(default_factory=dict)
-    rules: dict[str, Any] = field(default_factory=dict)
-    publishers: dict[str, Any] = field(default_factory=dict)
+    connectors: dict[str, ConnectorFactory] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    publishers: dict[str, Publisher] = field(default_factory=dict)
     template_dirs: list[Path] = field(default_factory=list)
 
 

@@ -217,7 +217,7 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
     for tracker in sorted(t for t in job.trackers
                           if t in ws.config.trackers and t not in skip_trackers):
         connector = ws.connector(tracker)
-        if not getattr(connector, "publishes_pages", False):
+        if not connector.publishes_pages:
             continue
         fmt = connector.page_format
         env = envs.setdefault(fmt, template_env(ws, fmt))
@@ -225,7 +225,7 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
             **base, target=fmt, charts=chart_markup(fmt, job.svgs))
         key = job.report_key if len(job.trackers) == 1 else f"{job.report_key}:{tracker}"
         files = (chart_attachments(job.svgs)
-                 if getattr(connector, "page_images", "inline") == "attachment" else {})
+                 if connector.page_images == "attachment" else {})
         _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
 
 

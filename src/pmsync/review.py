@@ -24,6 +24,7 @@ from pmsync.metrics import (
 )
 from pmsync.model import Finding, Link, Sprint, WorkItem, split_key
 from pmsync.portfolio import Portfolio
+from pmsync.rules import rule_ids
 from pmsync.timeline import Timeline, build_timeline
 
 
@@ -196,15 +197,11 @@ class Roadmap:
     labels: dict[str, str] = field(default_factory=dict)  # each line's forecast percentile
 
 
-CONFLICT_RULES = {"blocker-scheduled-late", "blocker-unscheduled", "blocker-cancelled",
-                  "dependency-cycle"}
-DRIFT_RULES = {"due-date-slipped", "scope-growth", "release-slipped", "forecast-after-due"}
-
-
 def conflict_edges(portfolio: Portfolio, findings: list[Finding]
                    ) -> list[tuple[WorkItem, WorkItem, bool]]:
     """Open cross-line dependencies (blocker, blocked, in conflict), conflicts first."""
-    conflicted = {(f.subject_key, key) for f in findings if f.rule in CONFLICT_RULES
+    conflict_rules = rule_ids("dependency")
+    conflicted = {(f.subject_key, key) for f in findings if f.rule in conflict_rules
                   for key in f.related_keys}
     for f in findings:  # a cycle is every link among its members, whichever way they point
         if f.rule == "dependency-cycle":
@@ -227,7 +224,8 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
              for line in lines}
     percentile = settings_of(None).forecast.percentile
     edges = conflict_edges(portfolio, findings)
-    drift = [f for f in findings if f.rule in DRIFT_RULES]
+    drift_rules = rule_ids("drift")
+    drift = [f for f in findings if f.rule in drift_rules]
     releases = sorted(portfolio.releases.values(),
                       key=lambda r: (r.release_date or date.max, r.name))
     result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsync.config import Config, load_config
+from pmsync.connector import Connector
 from pmsync.errors import ConfigError
 from pmsync.plugins import Registry, default_registry
 from pmsync.portfolio import Baseline, Portfolio
@@ -19,7 +20,7 @@ class Workspace:
         self.config = config
         self.registry = registry
         self.today = today or datetime.now(UTC).date()
-        self._connectors: dict[str, Any] = {}
+        self._connectors: dict[str, Connector] = {}
 
     @classmethod
     def open(cls, config_path: Path, registry: Registry | None = None, today: date | None = None):
@@ -30,14 +31,14 @@ class Workspace:
     def store(self) -> Store:
         return Store(self.config.store_path)
 
-    def connector(self, tracker_name: str) -> Any:
+    def connector(self, tracker_name: str) -> Connector:
         """The tracker's connector, made on first use (that is when its secret is read)."""
         if tracker_name not in self._connectors:
             tracker = self.config.trackers[tracker_name]
             self._connectors[tracker_name] = self.registry.connectors[tracker.kind](tracker)
         return self._connectors[tracker_name]
 
-    def connectors(self) -> dict[str, Any]:
+    def connectors(self) -> dict[str, Connector]:
         return {name: self.connector(name) for name in self.config.trackers}
 
     def portfolio(self, baseline_name: str | None = None) -> Portfolio:

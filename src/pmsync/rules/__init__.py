@@ -1,6 +1,7 @@
 """The rules engine: run every enabled rule over the portfolio, apply settings.
 
 A rule is any object with ``id``, ``severity`` (its default), ``summary``,
+``category`` and ``advice``,
 ``evaluate(portfolio, settings)`` yielding Findings, and ``options`` (an
 OptionSchema of its thresholds). Built-in rules register through the
 ``register_rules`` hook like any plugin's; ``BaseRule`` spares them the option
@@ -11,7 +12,7 @@ on/off and severity, rules read its thresholds through ``self.opt``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
 from pmsync.config import RuleSettings
@@ -19,11 +20,18 @@ from pmsync.kit.options import Option, OptionSchema
 from pmsync.model import SEVERITIES, Finding
 from pmsync.portfolio import Portfolio
 
+# drift: moved against the baseline or the forecast; schedule: wrong today; dependency:
+# blockers across items and lines; sprint: the sprint's health.
+CATEGORIES = ("drift", "schedule", "dependency", "sprint")
+DEFAULT_ADVICE = "Review the plan and update dates or scope."
+
 
 class Rule(Protocol):
     id: str
     severity: str
     summary: str
+    category: str  # one of CATEGORIES: how reports group its findings
+    advice: str  # what to do about a finding, shown under the alert comment
     options: OptionSchema  # its thresholds; enabled / severity / lines are the core's
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterable[Finding]: ...
@@ -36,6 +44,8 @@ class BaseRule:
     id: ClassVar[str]
     severity: ClassVar[str] = "warning"
     summary: ClassVar[str] = ""
+    category: ClassVar[str] = "schedule"
+    advice: ClassVar[str] = DEFAULT_ADVICE
     options: ClassVar[OptionSchema] = OptionSchema(())
 
     def opt(self, settings: RuleSettings, name: str, line: str | None) -> float:
@@ -73,3 +83,20 @@ def run_rules(
 
 def thresholds(*options: Option) -> OptionSchema:
     return OptionSchema(options, owner="an option of this rule")
+
+
+def rule_ids(category: str, rules: Mapping[str, Rule] | None = None) -> frozenset[str]:
+    """The ids of the loaded rules (third parties' included) in ``category``."""
+    return frozenset(rule_id for rule_id, rule in _rules(rules).items()
+                     if getattr(rule, "category", None) == category)
+
+
+def advice_for(rule_id: str, rules: Mapping[str, Rule] | None = None) -> str:
+    rule = _rules(rules).get(rule_id)
+    return getattr(rule, "advice", None) or DEFAULT_ADVICE
+
+
+def _rules(rules: Mapping[str, Rule] | None) -> Mapping[str, Rule]:
+    from pmsync.plugins import default_registry  # the registry loads these very modules
+
+    return default_registry().rules if rules is None else rules

@@ -34,6 +34,10 @@ class DependencyRule(BaseRule):
 
 class BlockerScheduledLate(DependencyRule):
     id = "blocker-scheduled-late"
+    category = "dependency"
+    advice = (
+        "Pull the blocker into an earlier sprint, or move the blocked item later; talk to "
+        "the blocker's owner if it sits in another product line.")
     summary = "A blocker is scheduled to finish after the item it blocks is scheduled to start."
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
@@ -61,6 +65,8 @@ class BlockerScheduledLate(DependencyRule):
 
 class BlockerUnscheduled(DependencyRule):
     id = "blocker-unscheduled"
+    category = "dependency"
+    advice = "Ask the blocker's team to schedule it, or plan around the dependency."
     severity = "info"
     cross_line_severity = "warning"
     summary = "A blocker has no sprint and no due date while the item it blocks is scheduled."
@@ -84,6 +90,8 @@ class BlockerUnscheduled(DependencyRule):
 
 class BlockerCancelled(DependencyRule):
     id = "blocker-cancelled"
+    category = "dependency"
+    advice = "Find another way to unblock the item, or cancel it too."
     summary = "A blocker was cancelled (Won't Do) while the item it blocks is still open."
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
@@ -150,6 +158,8 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 class DependencyCycle(DependencyRule):
     id = "dependency-cycle"
+    category = "dependency"
+    advice = "Break the cycle: one of these items must not wait on the others."
     summary = "Items block each other in a cycle (reported once, with all its members)."
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:

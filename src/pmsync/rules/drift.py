@@ -20,6 +20,8 @@ def open_epics(portfolio: Portfolio) -> Iterator[WorkItem]:
 
 class EpicOverdue(BaseRule):
     id = "epic-overdue"
+    category = "schedule"
+    advice = "Move the due date to a date the team believes, or close the epic."
     summary = "An epic's due date has passed and it is not done."
     options = thresholds(Option("grace_days", "int", 0, "days past due before it counts", min=0,
                                  max=3650))
@@ -41,6 +43,9 @@ class EpicOverdue(BaseRule):
 
 class DueDateSlipped(BaseRule):
     id = "due-date-slipped"
+    category = "drift"
+    advice = (
+        "Agree the new date with the stakeholders, or cut scope to hold the old one.")
     summary = "An epic's due date is later than at the baseline by more than N days."
     options = thresholds(Option("days", "int", 7, "days of slip tolerated", min=0, max=3650))
 
@@ -72,6 +77,8 @@ class DueDateSlipped(BaseRule):
 
 class ChildAfterEpicDue(BaseRule):
     id = "child-after-epic-due"
+    category = "schedule"
+    advice = "Pull the child into an earlier sprint, or move the epic's due date."
     summary = "A child's sprint end or due date falls after its epic's due date."
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
@@ -111,6 +118,8 @@ def _as_float(value: str | None) -> float | None:
 
 class ScopeGrowth(BaseRule):
     id = "scope-growth"
+    category = "drift"
+    advice = "Split the new scope into a follow-up epic, or re-plan the due date."
     summary = "An epic's scope grew by more than X % against the baseline."
     options = thresholds(Option("percent", "number", 20, "percent of growth tolerated", min=0,
                                  max=10000))
@@ -155,6 +164,8 @@ def _str(value: float | None) -> str | None:
 
 class ReleaseSlipped(BaseRule):
     id = "release-slipped"
+    category = "drift"
+    advice = "Tell the release's stakeholders, or move items out of the release."
     summary = "A release moved later than at the baseline, or passed unreleased with open items."
     options = thresholds(Option("days", "int", 0, "days of slip tolerated", min=0, max=3650))
 
@@ -193,6 +204,8 @@ class ReleaseSlipped(BaseRule):
 
 class StaleEpic(BaseRule):
     id = "stale-epic"
+    category = "schedule"
+    advice = "Check whether the epic is still wanted; pause it or close it if not."
     summary = "An epic in progress with no update on it or its children for N days."
     options = thresholds(Option("days", "int", 14, "days without activity", min=1, max=3650))
 

@@ -17,6 +17,9 @@ from pmsync.rules import BaseRule, thresholds
 
 class ForecastAfterDue(BaseRule):
     id = "forecast-after-due"
+    category = "drift"
+    advice = (
+        "Cut scope or move the due date: at the current throughput the epic lands late.")
     summary = "The Monte Carlo forecast of an epic's remaining scope lands after its due date."
     options = thresholds(
         Option("percentile", "number", 85, "the forecast's confidence, in percent", min=1,

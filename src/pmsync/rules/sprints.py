@@ -17,6 +17,8 @@ from pmsync.rules import BaseRule, thresholds
 
 class SprintOvercommitted(BaseRule):
     id = "sprint-overcommitted"
+    category = "sprint"
+    advice = "Move items out of the sprint until it fits the team's recent velocity."
     summary = "An active or future sprint holds more points than recent velocity by X %."
     options = thresholds(
         Option("percent", "number", 20, "percent above velocity tolerated", min=0, max=10000),
@@ -52,6 +54,9 @@ class SprintOvercommitted(BaseRule):
 
 class SprintScopeAdded(BaseRule):
     id = "sprint-scope-added"
+    category = "sprint"
+    advice = (
+        "Swap out work of the same size, or agree the extra scope with the team.")
     summary = "Points added to the active sprint after it started exceed X % of its start."
     options = thresholds(Option("percent", "number", 10, "percent of the starting scope tolerated",
                                  min=0, max=10000))
