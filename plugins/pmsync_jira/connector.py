@@ -199,8 +199,8 @@ class JiraConnector:
         if self._pages is None:
             opts = self.tracker.options
             cloud = self.site.is_cloud
-            base = opts.get("confluence_url") or (f"{self.url}/wiki" if cloud else self.url)
+            base = opts["confluence_url"] or (f"{self.url}/wiki" if cloud else self.url)
             kind = CloudPages if cloud else DataCenterPages
-            self._pages = kind(self.site, base, opts["pages_space"], opts.get("pages_parent_id"),
+            self._pages = kind(self.site, base, opts["pages_space"], opts["pages_parent_id"],
                                self.tracker.where("pages_space"))
         return self._pages.publish(request)
