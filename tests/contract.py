@@ -78,8 +78,9 @@ def resolve(node: Any, doc: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
                 return {}
             target = doc
             for part in ref.lstrip("#/").split("/"):  # JSON pointer, as ClickUp's refs use it
-                target = target[part.replace("~1", "/").replace("~0", "~").replace(
-                    "%7B", "{").replace("%7D", "}")]
+                key = part.replace("~1", "/").replace("~0", "~").replace(
+                    "%7B", "{").replace("%7D", "}")
+                target = target[int(key)] if isinstance(target, list) else target[key]
             return resolve(target, doc, (*seen, ref))
         # oneOf read as anyOf: ClickUp's reference has overlapping branches (object | string
         # | null | {}) that make any null invalid; the shapes, not exclusivity, are checked.
@@ -116,7 +117,23 @@ DEFECTS = {
     # The team endpoint returns "the same shape per task" (notes §3) but its schema
     # forbids the nulls the list endpoint allows: check it against the list schema.
     "GetFilteredTeamTasks": lambda s: _tasks(_list_tasks_schema()),
+    # Templates typed as strings, with only an empty example; clients read objects
+    # ({id, name}: tap-clickup's task_template schema).
+    "GetTaskTemplates": lambda s: _any_items(s, "templates"),
+    # A time entry's task summary requires custom_id as a string; GetTask documents the
+    # same field as null without the Custom Task IDs ClickApp (notes §3).
+    "Gettimeentrieswithinadaterange": lambda s: _nullable(s, "data", "task", "custom_id"),
 }
+
+
+def _nullable(schema: dict[str, Any], array: str, obj: str, name: str) -> dict[str, Any]:
+    item = schema["properties"][array]["items"]
+    inner = item["properties"][obj]
+    field = {**inner["properties"][name], "type": ["string", "null"]}
+    inner = {**inner, "properties": {**inner["properties"], name: field}}
+    item = {**item, "properties": {**item["properties"], obj: inner}}
+    return {**schema, "properties": {**schema["properties"],
+                                     array: {**schema["properties"][array], "items": item}}}
 
 
 def _list_tasks_schema() -> dict[str, Any]:

@@ -136,13 +136,36 @@ class ClickUpConnector:
                 PageNumberPaginator(records_at("tasks"), PAGE))
 
     def _changed_tasks(self, state: dict[str, Any], since_ms: int) -> Iterator[list[dict]]:
-        # The team endpoint documents no last_page: fewer than a full page ends it.
-        return paginate(lambda page: self.http.request(
+        """Tasks updated since ``since_ms``, right whichever way ClickUp orders them.
+
+        Page numbers over a list ordered by update time lose a task when another one is
+        updated mid-walk and moves (the rest shift a place). So after each full page the
+        window moves past that page's edge stamp instead, and repeats at the edge are
+        dropped. The team endpoint documents no last_page: a short page ends it.
+        """
+        first_window = {"page": 0, "date_updated_gt": since_ms}
+        windows = [first_window]
+
+        def next_window(body: Any, page: list[dict]) -> dict[str, int]:
+            moved = _window_after(windows[-1], page)
+            if moved in windows:  # a server ignoring the bounds: step on by page number
+                moved = {**windows[-1], "page": windows[-1]["page"] + 1}
+            windows.append(moved)
+            return moved
+
+        pages = paginate(lambda window: self.http.request(
             "GET", f"/v2/team/{self.team_id}/task", "searching tasks", params={
-                "page": page, "include_closed": "true", "subtasks": "true",
-                "order_by": "updated", "reverse": "true", "date_updated_gt": since_ms,
-                "space_ids[]": state["space_ids"]}),
-            PageNumberPaginator(records_at("tasks"), PAGE))
+                "include_closed": "true", "subtasks": "true", "order_by": "updated",
+                "reverse": "true", "space_ids[]": state["space_ids"],
+                **(window or first_window)}),
+            TokenPaginator(records_at("tasks"), token=next_window,
+                           more=lambda body, page: len(page) >= PAGE and not (
+                               isinstance(body, dict) and body.get("last_page"))))
+        seen: set[tuple[str, str]] = set()
+        for page in pages:
+            fresh = [t for t in page if (t["id"], t.get("date_updated")) not in seen]
+            seen.update((t["id"], t.get("date_updated")) for t in page)
+            yield fresh
 
     # writing ----------------------------------------------------------------------
     def list_comments(self, item_key: str) -> list[Comment]:
@@ -187,6 +210,19 @@ class ClickUpConnector:
                 return str(space["id"])
         raise TrackerError(f"{self.tracker.where('docs_space')}: no space {wanted!r} in workspace "
                            f"{self.team_id}")
+
+
+def _window_after(window: dict[str, int], page: list[dict]) -> dict[str, int]:
+    """The next window after a full page, by its first and last update stamps: oldest
+    first moves the lower bound up, newest first moves the upper bound down (each one
+    stamp wide of the edge, whether ClickUp reads gt/lt as strict or not); a page that
+    is all one stamp can only move on by page number."""
+    first, last = (int(page[i].get("date_updated") or 0) for i in (0, -1))
+    if first == last:
+        return {**window, "page": window["page"] + 1}
+    if first < last:
+        return {**window, "page": 0, "date_updated_gt": last - 1}
+    return {**window, "page": 0, "date_updated_lt": last + 1}
 
 
 def _slim_list(lst: dict[str, Any], space: dict[str, Any], folder: dict | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pmsync.sandbox import (
     clickup_api,
+    clickup_team,
     confluence_api,
     confluence_attachments,
     confluence_v1,
@@ -205,7 +206,7 @@ class Sandbox:
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
                   + confluence_attachments.ROUTES
-                  + clickup_api.ROUTES + CONTROL_ROUTES)
+                  + clickup_api.ROUTES + clickup_team.ROUTES + CONTROL_ROUTES)
         control = Realm()
         server = SandboxServer(routes, {"atlassian": AtlassianRealm(site), "control": control},
                                default_realm="atlassian", port=port, latency=latency)

@@ -97,9 +97,16 @@ def _team(req: Request, key: str = "team_id") -> ClickUpWorkspace:
     return ws
 
 
+def _archived(req: Request, items) -> list[dict[str, Any]]:
+    """``archived=true`` lists only the archived ones, false (the default) only the others,
+    so a client asking both ways (tap-clickup does) sees each once."""
+    wanted = _flag(req, "archived")
+    return [item for item in items if bool(item.get("archived")) == wanted]
+
+
 def spaces(req: Request) -> Response:
     ws = _team(req)
-    return Response(body={"spaces": list(ws.spaces.values())})
+    return Response(body={"spaces": _archived(req, ws.spaces.values())})
 
 
 def _space(req: Request) -> dict[str, Any]:
@@ -112,22 +119,23 @@ def _space(req: Request) -> dict[str, Any]:
 def folders(req: Request) -> Response:
     space = _space(req)
     ws = _ws(req)
-    return Response(body={"folders": [f for f in ws.folders.values()
-                                      if f["space"]["id"] == space["id"]]})
+    return Response(body={"folders": _archived(req, [f for f in ws.folders.values()
+                                                     if f["space"]["id"] == space["id"]])})
 
 
 def folder_lists(req: Request) -> Response:
     ws = _ws(req)
     if req.params["folder_id"] not in ws.folders:
         raise cu_error(404, "Folder not found", "ITEM_013")
-    return Response(body={"lists": ws.folders[req.params["folder_id"]]["lists"]})
+    return Response(body={"lists": _archived(req, ws.folders[req.params["folder_id"]]["lists"])})
 
 
 def folderless_lists(req: Request) -> Response:
     space = _space(req)
     ws = _ws(req)
-    return Response(body={"lists": [lst for lst in ws.lists.values()
-                                    if lst["space"]["id"] == space["id"] and lst["folder"]["hidden"]]})
+    return Response(body={"lists": _archived(req, [
+        lst for lst in ws.lists.values()
+        if lst["space"]["id"] == space["id"] and lst["folder"]["hidden"]])})
 
 
 def custom_items(req: Request) -> Response:
@@ -178,8 +186,12 @@ def _filtered(req: Request, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]
     order = req.arg("order_by") or "created"
     key = {"updated": "date_updated", "created": "date_created", "id": "id",
            "due_date": "due_date"}.get(order, "date_created")
+    # ClickUp documents no direction. Public clients tested against it (tap-clickup's
+    # task stream asks order_by=updated&reverse=true and requires ascending order) show
+    # the default is newest first and reverse=true oldest first; see README, "ClickUp".
+    newest_first = _ws(req).newest_first != _flag(req, "reverse")
     out.sort(key=lambda t: (int(t[key] or 0) if key != "id" else t["id"], t["id"]),
-             reverse=_flag(req, "reverse"))
+             reverse=newest_first)
     return out
 
 

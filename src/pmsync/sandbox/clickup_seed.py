@@ -33,11 +33,12 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
     size = max(size, 40)  # enough stories for every planted case
     today = today or datetime.now(UTC).date()
     ws = ClickUpWorkspace()
-    space = {"id": "90120001", "name": "Platform", "private": False, "multiple_assignees": True,
+    space = {"id": "90120001", "name": "Platform", "private": False, "archived": False,
+             "multiple_assignees": True,
              "statuses": list(STATUS.values()),
              "features": {"due_dates": {"enabled": True, "start_date": True,
                                         "remap_due_dates": False, "remap_closed_due_date": False},
-                          "time_tracking": {"enabled": False}, "tags": {"enabled": True},
+                          "time_tracking": {"enabled": True}, "tags": {"enabled": True},
                           "time_estimates": {"enabled": True}, "checklists": {"enabled": True},
                           "custom_fields": {"enabled": True},
                           "remap_dependencies": {"enabled": True},
@@ -96,7 +97,63 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
         timl["locations"].append(ws.list_ref(sprints[3]["id"]))
         timl["points"] = None
     _plant(site, ws, sprints)
+    _archive(ws, space)
+    _workspace_views(ws, rng, space, today)
     return ws
+
+
+def _archive(ws: ClickUpWorkspace, space: dict[str, Any]) -> None:
+    """Last year's sprints, archived as teams do: a folder and a list nobody reads by default."""
+    old = _folder(ws, "90120019", "Platform Sprints 2025", space)
+    old["archived"] = True
+    _list(ws, "90120199", "Sprint 0 (2025)", space, old)["archived"] = True
+    _list(ws, "90120098", "Platform Icebox", space, None)["archived"] = True
+
+
+def _workspace_views(ws: ClickUpWorkspace, rng: random.Random, space: dict[str, Any],
+                     today: date) -> None:
+    """Space tags, Goals, task templates and a month of the user's time entries."""
+    used = {tag["name"] for task in ws.tasks.values() for tag in task["tags"]}
+    ws.tags[space["id"]] = [_tag(name) for name in sorted(used | {"customer", "tech-debt"})]
+    noon = datetime.combine(today, time(12), UTC)
+    for number, (name, percent) in enumerate([("Ship Platform v2", 40), ("Cut p95 latency", 100)]):
+        goal_id = f"e53a033c-900e-462d-a849-4a216b06d93{number}"
+        ws.goals.append({
+            "id": goal_id, "pretty_id": str(number + 1), "name": name, "team_id": ws.team_id,
+            "creator": ws.user["id"], "owner": None, "color": "#32a852",
+            "date_created": ms(noon - timedelta(days=90)), "start_date": None,
+            "due_date": ms(noon + timedelta(days=60)), "description": "", "private": False,
+            "archived": False, "multiple_owners": True,
+            "editor_token": f"goal:{goal_id}:{ws.team_id}", "date_updated": ms(noon),
+            "last_update": ms(noon), "folder_id": None, "pinned": False, "owners": [],
+            "key_result_count": 1, "group_members": [], "percent_completed": percent,
+            "members": [{"id": ws.user["id"], "username": ws.user["username"],
+                         "email": ws.user["email"], "color": ws.user["color"],
+                         "permission_level": "edit", "profilePicture": ws.user["profilePicture"],
+                         "initials": ws.user["initials"], "isCreator": True}]})
+    ws.task_templates.extend([{"id": "t-90120501", "name": "Story"},
+                              {"id": "t-90120502", "name": "Bug report"}])
+    worked = [t for t in ws.tasks.values() if t["status"]["type"] != "open" and t["parent"]]
+    for task in worked[:12]:
+        lst = ws.lists[task["list"]["id"]]
+        start = noon - timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 3))
+        duration = timedelta(minutes=rng.randint(30, 240))
+        ws.time_entries.append({
+            "id": str(1963465985517105000 + len(ws.time_entries)),
+            "task": {"id": task["id"], "custom_id": task["custom_id"], "name": task["name"],
+                     "status": dict(task["status"]), "custom_type": None},
+            "wid": ws.team_id,
+            "user": {k: ws.user[k] for k in ("id", "username", "email", "color", "initials",
+                                             "profilePicture")},
+            "billable": False, "start": ms(start), "end": ms(start + duration),
+            "duration": str(int(duration.total_seconds() * 1000)), "description": "",
+            "tags": [], "source": "clickup", "at": ms(start + duration),
+            # Numbers here, as the reference has them (ids are strings elsewhere).
+            "task_location": {"list_id": int(lst["id"]), "folder_id": int(lst["folder"]["id"]),
+                              "space_id": int(space["id"]), "list_name": lst["name"],
+                              "folder_name": lst["folder"]["name"], "space_name": space["name"]},
+            "task_tags": list(task["tags"]), "task_url": task["url"]})
+        task["time_spent"] = task.get("time_spent", 0) + int(duration.total_seconds() * 1000)
 
 
 def _state(lst: dict[str, Any], today: date) -> str | None:

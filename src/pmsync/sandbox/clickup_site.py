@@ -36,11 +36,18 @@ class ClickUpWorkspace:
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     custom_items: list[dict[str, Any]] = field(default_factory=list)
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by space id
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    time_entries: list[dict[str, Any]] = field(default_factory=list)
+    task_templates: list[dict[str, Any]] = field(default_factory=list)
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by page id
     rate_limit: RateLimit | None = None
     # X-RateLimit-Reset as ClickUp sends it: whole Unix seconds (so up to a second
     # early). Tests with sub-second windows may ask for milliseconds instead.
     whole_second_reset: bool = True
+    # Task order without reverse=true: newest (highest) first, as ClickUp answers. A test
+    # flips it to prove a client pages correctly either way.
+    newest_first: bool = True
     throttled: int = 0
     revision: int = 0  # bumped on every task change; keys the per-list cache
     by_list: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict)
