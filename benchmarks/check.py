@@ -39,15 +39,16 @@ def generate(store: Store, size: int, seed: int = 1) -> None:
         for n in range(8):
             start = now + timedelta(days=14 * (n - 5))
             state = "closed" if n < 5 else "active" if n == 5 else "future"
-            sprints.append(Sprint(f"b:sprint:{line_no}-{n}", f"{line} S{n}", state, line,
-                                  start, start + timedelta(days=14),
+            sprints.append(Sprint(f"b:sprint:{line_no}-{n}", f"{line} S{n}", state,
+                                  start=start, end=start + timedelta(days=14),
                                   facets=(("board", str(line_no)),)))
     per_line = size // len(LINES)
-    for line_no, line in enumerate(LINES):
+    for line_no, _line in enumerate(LINES):
+        board = (("board", str(line_no)),)  # its line's selector: lines are decided on load
         epics = max(1, per_line // 20)
         for e in range(epics):
             items.append(WorkItem(
-                f"b:L{line_no}-E{e}", "epic", f"Epic {e}", "In Progress", "doing", line,
+                f"b:L{line_no}-E{e}", "epic", f"Epic {e}", "In Progress", "doing", facets=board,
                 due=(now + timedelta(days=rng.randint(-20, 200))).date(),
                 created=now - timedelta(days=120), updated=now - timedelta(days=rng.randint(0, 30))))
         for s in range(per_line - epics):
@@ -55,7 +56,7 @@ def generate(store: Store, size: int, seed: int = 1) -> None:
             state = "done" if sprint < 5 else rng.choice(["todo", "doing", "done"])
             key = f"b:L{line_no}-S{s}"
             items.append(WorkItem(
-                key, "story", f"Story {s}", state.title(), state, line,
+                key, "story", f"Story {s}", state.title(), state, facets=board,
                 parent_key=f"b:L{line_no}-E{s % epics}",
                 sprint_keys=(f"b:sprint:{line_no}-{sprint}",) if sprint < 8 else (),
                 estimate=float(rng.choice([1, 2, 3, 5, 8])),
@@ -83,7 +84,9 @@ def measure(size: int) -> tuple[float, float, int]:
     generate(store, size)
     store.close()
     config = folder / "pmsync.toml"
-    selectors = "\n".join(f'[[product_lines]]\nname = "{line}"\n' for line in LINES)
+    selectors = "\n".join(f'[[product_lines]]\nname = "{line}"\n'
+                          f'select = [{{ tracker = "b", board = "{n}" }}]\n'
+                          for n, line in enumerate(LINES))
     config.write_text(f'[trackers.b]\nkind = "jira"\nurl = "https://b.example"\n'
                       f'token_env = "UNUSED"\nprojects = ["B"]\n\n{selectors}')
     result = subprocess.run([sys.executable, "-c", CHILD, "--config", str(config), "check",
