@@ -210,15 +210,18 @@ def _array(raw: dict[str, Any], key: str, src: str, prefix: str = "") -> list[An
     return value
 
 
-def _parse_suppressions(raw: dict[str, Any], src: str) -> tuple[Suppression, ...]:
-    out = []
-    for index, entry in enumerate(_array(raw, "suppress", src)):
-        prefix = f"suppress[{index}]."
+def _entries(raw: dict[str, Any], key: str, schema: OptionSchema, src: str):
+    """Each table of an array of tables ([[key]]): its prefix, the table, its checked values."""
+    for index, entry in enumerate(_array(raw, key, src)):
         if not isinstance(entry, dict):
-            raise ConfigError(f"{src}: suppress[{index}] must be a table")
-        values = SUPPRESS.parse(entry, lambda key, p=prefix: f"{src}: {p}{key}")
-        out.append(Suppression(values["fingerprint"], values["reason"], values["until"]))
-    return tuple(out)
+            raise ConfigError(f"{src}: {key}[{index}] must be a table")
+        prefix = f"{key}[{index}]."
+        yield prefix, entry, schema.parse(entry, lambda name, p=prefix: f"{src}: {p}{name}")
+
+
+def _parse_suppressions(raw: dict[str, Any], src: str) -> tuple[Suppression, ...]:
+    return tuple(Suppression(values["fingerprint"], values["reason"], values["until"])
+                 for _, _, values in _entries(raw, "suppress", SUPPRESS, src))
 
 
 SUPPRESS = OptionSchema((
@@ -260,11 +263,7 @@ def _parse_product_lines(
     raw: dict[str, Any], src: str, trackers: dict[str, TrackerConfig]
 ) -> tuple[ProductLine, ...]:
     lines = []
-    for index, entry in enumerate(_array(raw, "product_lines", src)):
-        prefix = f"product_lines[{index}]."
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{src}: product_lines[{index}] must be a table")
-        values = LINE.parse(entry, lambda key, p=prefix: f"{src}: {p}{key}")
+    for prefix, entry, values in _entries(raw, "product_lines", LINE, src):
         select = _array(entry, "select", src, prefix)
         if "select" in entry and not select:
             raise ConfigError(f"{src}: {prefix}select is empty, so the line would match nothing; "
@@ -281,7 +280,8 @@ def _parse_product_lines(
 
 
 def _selector(sel: Any, where: str, trackers: dict[str, TrackerConfig]) -> Selector:
-    if not isinstance(sel, dict) or sel.get("tracker") not in trackers:
+    if not isinstance(sel, dict) or not isinstance(sel.get("tracker"), str) \
+            or sel["tracker"] not in trackers:
         raise ConfigError(f"{where} must name a configured tracker "
                           f"({', '.join(trackers)}) as tracker = \"...\"")
     unknown = set(sel) - {"tracker", *SELECTOR_FACETS}
