@@ -53,7 +53,10 @@ def operations() -> list[tuple[str, re.Pattern[str], dict[str, Any], dict[str, A
 # no attachment upload in REST v2, so pages attach files through REST v1's "Create or update
 # attachments" (PUT /wiki/rest/api/content/{id}/child/attachment, multipart, minorEdit and
 # comment form fields, X-Atlassian-Token: no-check), which takes no query parameters here.
-OUTSIDE_SPECS = [("PUT", re.compile(r"^/wiki/rest/api/content/[^/]+/child/attachment$"))]
+# Its "Get attachments" (GET, same path; results[].metadata.comment) tells which files the
+# page already holds, so an unchanged chart is not uploaded again.
+OUTSIDE_SPECS = [("PUT", re.compile(r"^/wiki/rest/api/content/[^/]+/child/attachment$")),
+                 ("GET", re.compile(r"^/wiki/rest/api/content/[^/]+/child/attachment$"))]
 
 
 def find_operation(method: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -90,7 +90,8 @@ def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
 
 
 def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
-    """A crash between posting a comment and recording it must not lead to a duplicate."""
+    """A crash between posting a comment and recording it must not lead to a duplicate,
+    and a comment that already says what it should is adopted without an edit."""
     assert pmsync("run")[0] == 0
     store = Store(config_path.parent / "state" / "pmsync.sqlite3")
     store.conn.execute("DELETE FROM alerts")
@@ -100,7 +101,10 @@ def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
     code, out, err = pmsync("alert")
     assert code == 0, err
     assert len(sandbox.writes_to("POST", "/comment")) == posts_before
-    assert f"{posts_before} edited" in out
+    assert not sandbox.writes_to("PUT", "/comment")
+    assert "0 comments were created, 0 edited" in out
+    assert pmsync("alert")[0] == 0  # adopted into the ledger: the next run makes no call
+    assert not sandbox.writes_to("PUT", "/comment")
 
 
 def test_demo_runs_the_whole_cycle(tmp_path, capsys):

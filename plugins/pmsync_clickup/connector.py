@@ -20,6 +20,8 @@ from pmsync.kit.http import HttpClient
 from pmsync.kit.marker import last_line, marker, read_footer
 from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
 from pmsync.model import split_key
+from pmsync.once import oldest_first, write_once
+from pmsync.untrusted import fit_message, safe_url
 from pmsync_clickup import mapping
 from pmsync_clickup.docs import DocPages
 from pmsync_clickup.vendor import CLICKUP
@@ -43,6 +45,7 @@ class ClickUpConnector:
             {"Authorization": tracker.secret("token_env")})
         self.app_url = opts["app_url"].rstrip("/")
         self._docs: DocPages | None = None
+        self._user_id: str | None = None
 
     def item_url(self, item_key: str) -> str:
         return f"{self.app_url}/t/{split_key(item_key)[1]}"
@@ -168,6 +171,13 @@ class ClickUpConnector:
             yield fresh
 
     # writing ----------------------------------------------------------------------
+    def _my_id(self) -> str:
+        """The user the token belongs to (/v2/user): only its comments are ever touched."""
+        if self._user_id is None:
+            me = self.http.request("GET", "/v2/user", "checking the token") or {}
+            self._user_id = str((me.get("user") or {}).get("id", ""))
+        return self._user_id
+
     def list_comments(self, item_key: str) -> list[Comment]:
         """Newest first, 25 a page; the next page starts at the last comment's date and id."""
         task = split_key(item_key)[1]
@@ -176,20 +186,38 @@ class ClickUpConnector:
             token=lambda _, page: {"start": page[-1]["date"], "start_id": page[-1]["id"]})
         pages = paginate(lambda token: self.http.request(
             "GET", f"/v2/task/{task}/comment", "listing comments", params=token), paginator)
-        return [Comment(str(c["id"]), read_footer(last_line(c.get("comment_text"))))
+        me = self._my_id()
+        return [Comment(str(c["id"]), read_footer(last_line(c.get("comment_text"))),
+                        mine=bool(me) and str((c.get("user") or {}).get("id", "")) == me,
+                        text=str(c.get("comment_text") or ""))
                 for page in pages for c in page]
+
+    def comment_text(self, message: AlertMessage) -> str:
+        return render_comment(message, self.item_url)
 
     def post_comment(self, item_key: str, message: AlertMessage) -> str:
         task = split_key(item_key)[1]
-        created = self.http.request("POST", f"/v2/task/{task}/comment", "posting a comment",
-                                 json={"comment_text": render_comment(message, self.item_url),
-                                       "notify_all": False})
-        return str(created["id"])
+
+        def send() -> str:
+            created = self.http.request(
+                "POST", f"/v2/task/{task}/comment", "posting a comment",
+                json={"comment_text": render_comment(message, self.item_url), "notify_all": False})
+            return str(created["id"])
+
+        def find() -> str | None:  # by the footer and our own user only
+            ours = [c.id for c in self.list_comments(item_key)
+                    if c.mine and c.fingerprint == message.fingerprint]
+            return oldest_first(ours)[0] if ours else None
+
+        return write_once(send, find, f"{self.name}: posting a comment on {item_key}")
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
         self.http.request("PUT", f"/v2/comment/{comment_id}", "editing a comment",
                        json={"comment_text": render_comment(message, self.item_url),
                              "resolved": False})
+
+    def delete_comment(self, item_key: str, comment_id: str) -> None:
+        self.http.request("DELETE", f"/v2/comment/{comment_id}", "deleting a comment")
 
     @property
     def publishes_pages(self) -> bool:
@@ -199,7 +227,7 @@ class ClickUpConnector:
         if self._docs is None:
             opts = self.tracker.options
             self._docs = DocPages(self.http, self.team_id, self.app_url, opts["doc_name"],
-                                  opts["docs_space"], self._space_lookup)
+                                  opts["docs_space"], self._space_lookup, self._my_id)
         return self._docs.publish(request)
 
     def _space_lookup(self, wanted: str | None) -> str:
@@ -236,16 +264,31 @@ def _slim_list(lst: dict[str, Any], space: dict[str, Any], folder: dict | None) 
     }
 
 
+# ClickUp documents no comment length limit; we keep to Jira's 32,767 characters so a
+# comment stays readable and a huge title cannot make a megabyte of comment.
+COMMENT_LIMIT = 32_767
+
+
 def render_comment(message: AlertMessage, item_url) -> str:
-    """Plain comment text: ClickUp shows comment_text as typed, so nothing in it is markup."""
+    """Plain comment text: ClickUp shows comment_text as typed, so nothing in it is markup;
+    only checked http(s) URLs appear, in angle brackets (which they cannot contain)."""
+    message = fit_message(message, lambda m: len(_render(m, item_url)), COMMENT_LIMIT)
+    return _render(message, item_url)
+
+
+def _render(message: AlertMessage, item_url) -> str:
+    def one_line(text: str) -> str:
+        return " ".join(text.splitlines())
+
     if message.resolved_on:
-        lines = [f"✅ Resolved on {message.resolved_on}: {message.headline}"]
+        lines = [f"✅ Resolved on {message.resolved_on}: {one_line(message.headline)}"]
     else:
-        lines = [f"⚠ {message.headline}"]
+        lines = [f"⚠ {one_line(message.headline)}"]
     for fact in message.facts:
-        href = fact.link_url or (item_url(fact.link_key) if fact.link_key else None)
-        lines.append(f"{fact.label}: {fact.text}" + (f" <{href}>" if href else ""))
+        href = safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+        lines.append(f"{one_line(fact.label)}: {one_line(fact.text)}"
+                     + (f" <{href}>" if href else ""))
     if message.advice and not message.resolved_on:
-        lines.append(message.advice)
+        lines.append(one_line(message.advice))
     lines.append(marker(message.fingerprint))
     return "\n".join(lines)

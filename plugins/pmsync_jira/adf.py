@@ -8,10 +8,17 @@ one thing every Jira client and the v2 wiki rendering keep as it is.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pmsync.connector import AlertMessage
 from pmsync.kit.marker import marker, read_footer
+from pmsync.untrusted import fit_message, safe_url
+
+# Jira rejects a comment longer than 32,767 characters ("The entered text is too long. It
+# exceeds the allowed limit of 32767 characters", JRACLOUD-68949). We measure the ADF JSON
+# itself, always longer than the text Jira counts, so a comment that fits here fits there.
+COMMENT_LIMIT = 32_767
 
 
 def _text(text: str, *marks: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +33,17 @@ def _paragraph(*nodes: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
-    """``item_url(key)`` gives the browse URL of a related item for its link."""
+    """``item_url(key)`` gives the browse URL of a related item for its link. Text is
+    cleaned and the comment cut to Jira's limit; only http(s) URLs become links."""
+    message = fit_message(message, lambda m: _size(_render(m, item_url)), COMMENT_LIMIT)
+    return _render(message, item_url)
+
+
+def _size(doc: dict[str, Any]) -> int:
+    return len(json.dumps(doc, ensure_ascii=False))
+
+
+def _render(message: AlertMessage, item_url) -> dict[str, Any]:
     if message.resolved_on:
         heading = [
             _text(f"Resolved on {message.resolved_on}: "),
@@ -35,12 +52,12 @@ def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
     else:
         heading = [_text(f"⚠ {message.headline}")]
     content: list[dict[str, Any]] = [
-        {"type": "heading", "attrs": {"level": 3}, "content": heading}
+        {"type": "heading", "attrs": {"level": 3}, "content": [n for n in heading if n["text"]]}
     ]
     for fact in message.facts:
         value = _text(fact.text)
-        href = fact.link_url or (item_url(fact.link_key) if fact.link_key else None)
-        if href:
+        href = safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+        if href and fact.text:
             value = _text(fact.text, {"type": "link", "attrs": {"href": href}})
         content.append(_paragraph(_text(f"{fact.label}: ", {"type": "strong"}), value))
     if message.advice and not message.resolved_on:
@@ -63,6 +80,12 @@ def find_marker(body: Any) -> str | None:
     if not isinstance(blocks, list) or not blocks:
         return None
     return read_footer("".join(_texts(blocks[-1])))
+
+
+def plain_text(body: Any) -> str:
+    """A comment body as text, one line per block: what "unchanged" is judged on."""
+    blocks = body.get("content") if isinstance(body, dict) else None
+    return "\n".join("".join(_texts(block)) for block in blocks or ())
 
 
 def _texts(node: Any):

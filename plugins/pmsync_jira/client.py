@@ -94,10 +94,11 @@ class JiraSite:
     def fields(self) -> list[dict[str, Any]]:
         return self.call("GET", f"/rest/api/{self.api}/field", "reading the field list") or []
 
-    def upload(self, path: str, what: str, name: str, data: bytes, media_type: str) -> Any:
+    def upload(self, path: str, what: str, name: str, data: bytes, media_type: str,
+               comment: str = "Drawn by pmsync") -> Any:
         """A multipart file upload (Confluence attachments), with the XSRF header Confluence
         asks for; a PUT that replaces the file of that name, so safe to resend."""
         return self.http.request(
             "PUT", path, what, files={"file": (name, data, media_type)},
-            form={"minorEdit": "true", "comment": "Drawn by pmsync"},
+            form={"minorEdit": "true", "comment": comment},
             headers={"X-Atlassian-Token": "no-check"})

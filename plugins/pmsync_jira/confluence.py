@@ -1,18 +1,22 @@
 """Sprint-review pages on Confluence: Cloud REST v2, Data Center REST v1 (content).
 
 A page is found again by the id in pmsync's page ledger; if that page was
-deleted, or the ledger never heard of it (a crash right after creating it), by
-its title in the space. An update carries version.number = current + 1; on a
-409 (someone edited meanwhile) we re-read and try once more.
+deleted, or the ledger never heard of it (a crash right after creating it, a
+create whose answer was lost), by its title in the space. A page that already
+holds the body gets no new version, nor do charts it already holds. An update
+carries version.number = current + 1; on a 409 (someone edited meanwhile) we
+re-read and try once more.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pmsync.connector import PageRequest, PublishedPage
 from pmsync.errors import TrackerError
 from pmsync.kit.errors import HttpError
+from pmsync.once import write_once
 from pmsync_jira.client import JiraSite
 
 
@@ -34,17 +38,33 @@ class Pages:
 
     def attach(self, page_id: str, files: dict[str, tuple[bytes, str]]) -> None:
         """Files the body shows (<ac:image><ri:attachment .../>): created, or a new version
-        of the page's file of that name (REST v1 on Cloud and Data Center alike)."""
+        of the page's file of that name (REST v1 on Cloud and Data Center alike). A file
+        whose content the page already holds (its comment carries the digest) is not sent."""
+        if not files:
+            return
+        path = f"{self.base}/rest/api/content/{page_id}/child/attachment"
+        listed = self.site.call("GET", path, "listing a Confluence page's attachments") or {}
+        held = {a.get("title"): (a.get("metadata") or {}).get("comment", "")
+                for a in listed.get("results") or ()}
         for name, (data, media_type) in sorted(files.items()):
-            self.site.upload(f"{self.base}/rest/api/content/{page_id}/child/attachment",
-                             f"attaching {name} to a Confluence page", name, data, media_type)
+            comment = f"Drawn by pmsync ({hashlib.sha256(data).hexdigest()[:16]})"
+            if held.get(name) == comment:
+                continue
+            self.site.upload(path, f"attaching {name} to a Confluence page", name, data,
+                             media_type, comment=comment)
 
     def _publish_body(self, request: PageRequest) -> PublishedPage:
         page = self.get(request.page_id) if request.page_id else None
         if page is None:
             page = self.find_by_title(request.title)
         if page is None:
-            return self.view(self.create(request))
+            # A create whose answer is lost may have happened: look by title before resending
+            # (Confluence refuses a second page of that title in the space anyway).
+            return self.view(write_once(lambda: self.create(request),
+                                        lambda: self.find_by_title(request.title),
+                                        f"creating the Confluence page {request.title!r}"))
+        if self.body_of(page) == request.body and page.get("title") == request.title:
+            return self.view(page)  # already says it (e.g. after a lost page ledger)
         for attempt in (1, 2):
             try:
                 return self.view(self.update(page, request))
@@ -80,6 +100,11 @@ class Pages:
     def find_by_title(self, title: str) -> dict[str, Any] | None: ...
     def create(self, request: PageRequest) -> dict[str, Any]: ...
     def update(self, page: dict[str, Any], request: PageRequest) -> dict[str, Any]: ...
+    @staticmethod
+    def body_of(page: dict[str, Any]) -> str | None:
+        """The storage-format body, when the read asked for it (both APIs nest it alike)."""
+        return ((page.get("body") or {}).get("storage") or {}).get("value")
+
     def view(self, page: dict[str, Any]) -> PublishedPage:
         """Both APIs give the page's address as _links.base + _links.webui."""
         links = page.get("_links") or {}
@@ -106,12 +131,12 @@ class CloudPages(Pages):
         return f"{self.base}/api/v2/pages/{page_id}"
 
     def read_params(self) -> dict[str, str]:
-        return {}
+        return {"body-format": "storage"}
 
     def find_by_title(self, title: str) -> dict[str, Any] | None:
         body = self.site.call("GET", f"{self.base}/api/v2/pages", "finding a Confluence page",
                               params={"space-id": self.space_id(), "title": title,
-                                      "status": "current"})
+                                      "status": "current", "body-format": "storage"})
         results = body.get("results") or []
         return results[0] if results else None
 
@@ -143,12 +168,12 @@ class DataCenterPages(Pages):
         return f"{self.base}/rest/api/content/{page_id}"
 
     def read_params(self) -> dict[str, str]:
-        return {"expand": "version,space"}
+        return {"expand": "version,space,body.storage"}
 
     def find_by_title(self, title: str) -> dict[str, Any] | None:
         body = self.site.call("GET", f"{self.base}/rest/api/content", "finding a Confluence page",
                               params={"spaceKey": self.space_key, "title": title,
-                                      "type": "page", "expand": "version,space"})
+                                      "type": "page", "expand": "version,space,body.storage"})
         results = body.get("results") or []
         return results[0] if results else None
 

@@ -18,6 +18,7 @@ from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, 
 from pmsync.errors import TrackerError
 from pmsync.kit.cursor import SyncClock
 from pmsync.model import Sprint, split_key
+from pmsync.once import oldest_first, write_once
 from pmsync_jira import adf, mapping, search, wiki
 from pmsync_jira.client import JiraSite
 from pmsync_jira.confluence import CloudPages, DataCenterPages, Pages
@@ -28,6 +29,11 @@ log = logging.getLogger("pmsync.jira")
 def read_marker(body: Any) -> str | None:
     """The fingerprint in a comment's footer: ADF on Cloud, wiki markup on Data Center."""
     return wiki.find_marker(body) if isinstance(body, str) else adf.find_marker(body)
+
+
+def body_text(body: Any) -> str:
+    """A comment body as plain text, the same for what we send and what Jira gives back."""
+    return wiki.plain_text(body) if isinstance(body, str) else adf.plain_text(body)
 
 
 class JiraConnector:
@@ -45,6 +51,7 @@ class JiraConnector:
         self.link_types = set(opts["link_types"])
         self.site = JiraSite(tracker)
         self._pages: Pages | None = None
+        self._myself: dict[str, Any] | None = None
 
     def item_url(self, item_key: str) -> str:
         return f"{self.url}/browse/{split_key(item_key)[1]}"
@@ -174,20 +181,52 @@ class JiraConnector:
             return adf.render_comment(message, self.item_url)
         return wiki.render_comment(message, self.item_url)
 
+    def comment_text(self, message: AlertMessage) -> str:
+        return body_text(self._comment_body(message))
+
+    def _me(self) -> dict[str, Any]:
+        """Who pmsync is here: Cloud ``accountId``, Data Center ``key`` and ``name``."""
+        if self._myself is None:
+            self._myself = self.site.myself()
+        return self._myself
+
+    def _mine(self, author: Any) -> bool:
+        """Written by the account pmsync calls with: the only comments it ever touches."""
+        if not isinstance(author, dict):
+            return False
+        me = self._me()
+        if me.get("accountId"):
+            return author.get("accountId") == me["accountId"]
+        if me.get("key") and author.get("key"):  # Data Center: the key survives a rename
+            return author["key"] == me["key"]
+        return bool(me.get("name")) and author.get("name") == me.get("name")
+
     def list_comments(self, item_key: str) -> list[Comment]:
-        return [Comment(str(c["id"]), read_marker(c.get("body")))
+        return [Comment(str(c["id"]), read_marker(c.get("body")),
+                        mine=self._mine(c.get("author")), text=body_text(c.get("body")))
                 for page in search.offset_pages(self.site, self._comment_path(item_key),
                                                 "listing comments", "comments")
                 for c in page]
 
     def post_comment(self, item_key: str, message: AlertMessage) -> str:
-        created = self.site.call("POST", self._comment_path(item_key), "posting a comment",
-                                 body={"body": self._comment_body(message)})
-        return str(created["id"])
+        def send() -> str:
+            created = self.site.call("POST", self._comment_path(item_key), "posting a comment",
+                                     body={"body": self._comment_body(message)})
+            return str(created["id"])
+
+        def find() -> str | None:  # by the footer and our own account only
+            ours = [c.id for c in self.list_comments(item_key)
+                    if c.mine and c.fingerprint == message.fingerprint]
+            return oldest_first(ours)[0] if ours else None
+
+        return write_once(send, find, f"{self.name}: posting a comment on {item_key}")
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
         self.site.call("PUT", self._comment_path(item_key, comment_id), "editing a comment",
                        body={"body": self._comment_body(message)})
+
+    def delete_comment(self, item_key: str, comment_id: str) -> None:
+        self.site.call("DELETE", self._comment_path(item_key, comment_id), "deleting a comment")
 
     @property
     def publishes_pages(self) -> bool:

@@ -2,9 +2,10 @@
 
 The alert ledger maps (fingerprint, epic) to the tracker comment. A finding
 seen before with the same text makes no call; changed text edits the comment;
-a finding that went away has its comment marked resolved. Before posting a
-new comment we look for our marker on the epic, so a crash between posting
-and recording never leads to a second comment.
+a finding that went away has its comment marked resolved. Before any write we
+look for our own comments with the finding's marker on the epic (pmsync.once):
+a crash between posting and recording, or a lost answer, never leads to a
+second comment, and repeats left by older versions are folded into one.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 
-from pmsync.connector import AlertFact, AlertMessage
+from pmsync.connector import AlertFact, AlertMessage, Comment
 from pmsync.model import Finding, fingerprint, split_key
+from pmsync.once import oldest_first, plain
 from pmsync.portfolio import Portfolio
 from pmsync.rules import advice_for
 from pmsync.store import AlertEntry, content_hash
+from pmsync.untrusted import tidy_message
 from pmsync.workspace import Workspace
 
 log = logging.getLogger("pmsync.alerts")
@@ -76,6 +79,7 @@ def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = Non
         headline=finding.message,
         facts=tuple(facts),
         advice=advice_for(finding.rule),
+        report_url=report_url,
     )
 
 
@@ -108,6 +112,7 @@ def sync_alerts(
             plan.skipped.append(label)
             continue
         live.add((fp, target))
+        message = tidy_message(message)  # tracker text: no control characters, bounded
         digest = message_hash(message)
         entry = ledger.get((fp, target))
         if entry and entry.state == OPEN and entry.body_hash == digest:
@@ -117,13 +122,18 @@ def sync_alerts(
             (plan.edited if entry else plan.created).append(label)
             continue
         connector = ws.connector(tracker)
-        comment_id = entry.comment_id if entry else _find_existing(connector, target, fp)
-        if comment_id:
-            connector.edit_comment(target, comment_id, message)
-            plan.edited.append(label)
-        else:
+        existing = _ours(connector, target, fp, entry.comment_id if entry else None)
+        if existing is None:
             comment_id = connector.post_comment(target, message)
             plan.created.append(label)
+        elif not entry and plain(existing.text) == plain(connector.comment_text(message)):
+            comment_id = existing.id  # adopted after a lost store, and already says it all
+            log.info("alerts: adopting comment %s on %s as it is", comment_id, target)
+            plan.unchanged.append(label)
+        else:
+            comment_id = existing.id
+            connector.edit_comment(target, comment_id, message)
+            plan.edited.append(label)
         store.save_alert(AlertEntry(fp, target, rule, subject, comment_id, OPEN, digest))
 
     for (fp, target), entry in sorted(ledger.items()):
@@ -137,9 +147,13 @@ def sync_alerts(
         if dry_run:
             plan.resolved.append(label)
             continue
-        message = _resolved_message(entry, portfolio, ws.today.isoformat())
-        ws.connector(tracker).edit_comment(target, entry.comment_id, message)
-        store.save_alert(AlertEntry(fp, target, entry.rule, entry.subject_key, entry.comment_id,
+        message = tidy_message(_resolved_message(entry, portfolio, ws.today.isoformat()))
+        connector = ws.connector(tracker)
+        existing = _ours(connector, target, fp, entry.comment_id)
+        if existing is not None:  # gone (deleted by a person): nothing left to mark
+            connector.edit_comment(target, existing.id, message)
+        store.save_alert(AlertEntry(fp, target, entry.rule, entry.subject_key,
+                                    existing.id if existing else entry.comment_id,
                                     RESOLVED, message_hash(message)))
         plan.resolved.append(label)
     log.info("alerts: %d created, %d edited, %d resolved, %d unchanged", len(plan.created),
@@ -147,12 +161,23 @@ def sync_alerts(
     return plan
 
 
-def _find_existing(connector, target: str, fp: str) -> str | None:
-    for comment in connector.list_comments(target):
-        if comment.fingerprint == fp:
-            log.info("alerts: adopting existing comment %s on %s", comment.id, target)
-            return comment.id
-    return None
+def _ours(connector, target: str, fp: str, known_id: str | None) -> Comment | None:
+    """The one comment of ours for ``fp`` on ``target``, extras folded away.
+
+    Only comments our own account wrote, with the marker on their own last line, count:
+    a person's comment is never adopted, edited or deleted, whatever it says. When there
+    are several (a race, an answer lost before this version), the ledger's one is kept,
+    else the oldest, and the others are deleted.
+    """
+    ours = {c.id: c for c in connector.list_comments(target) if c.mine and c.fingerprint == fp}
+    if not ours:
+        return None
+    keep = known_id if known_id in ours else oldest_first(ours)[0]
+    for extra in oldest_first(i for i in ours if i != keep):
+        log.warning("alerts: deleting comment %s on %s, a repeat of our comment %s",
+                    extra, target, keep)
+        connector.delete_comment(target, extra)
+    return ours[keep]
 
 
 def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
@@ -182,6 +207,7 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
                      f"{split_key(target)[1]} {epic.title}",
             facts=tuple(facts),
             advice="Each line is one finding; `pmsync check --explain FINGERPRINT` shows why.",
+            report_url=links.get(epic.product_line or ""),
         )
         yield fp, target, "digest", target, message
 

@@ -56,12 +56,15 @@ class AlertMessage:
     facts: tuple[AlertFact, ...] = ()
     advice: str = ""
     resolved_on: str | None = None  # ISO date when the problem went away
+    report_url: str | None = None  # where the whole story is, when a comment must be cut short
 
 
 @dataclass(frozen=True)
 class Comment:
     id: str
-    fingerprint: str | None  # the pmsync marker found in the body, if any
+    fingerprint: str | None  # the pmsync marker in the comment's footer, if any
+    mine: bool = False  # written by the account pmsync runs as: only these are ever touched
+    text: str = ""  # the body as plain text, to tell whether an edit would change anything
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,12 @@ class Connector(Protocol):
     def post_comment(self, item_key: str, message: AlertMessage) -> str: ...
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None: ...
+
+    def delete_comment(self, item_key: str, comment_id: str) -> None:
+        """Only ever called for a comment of ours (``Comment.mine``) that repeats another."""
+
+    def comment_text(self, message: AlertMessage) -> str:
+        """``message`` as the plain ``Comment.text`` a comment holding it reads back as."""
 
     def publish_page(self, request: PageRequest) -> PublishedPage: ...
 

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -28,6 +27,7 @@ from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
 from pmsync.review import MetricSettings, SettingsOf, roadmap, sprint_review
 from pmsync.store import PageEntry, content_hash
+from pmsync.untrusted import clean, field_text, safe_url
 from pmsync.workspace import Workspace
 
 log = logging.getLogger("pmsync.reports")
@@ -52,15 +52,20 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdSafe):
         return value
-    return MD_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+    return MD_SPECIAL.sub(r"\\\1", " ".join(field_text(value).splitlines()))
 
 
-def safe_url(value: Any) -> str:
-    """Only http(s) links, with the characters that could end a link percent-encoded."""
-    url = str(value or "")
-    if not url.startswith(("http://", "https://")):
-        return ""
-    return quote(url, safe=":/?#=&%.~_+,;@!$*-")
+def markup_text(value: Any) -> Any:
+    """Every {{ value }} of an HTML or storage-format template, before autoescape: no
+    control character (invalid in XML) and no field longer than the field limit."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return field_text(value)
+    return value
+
+
+def link_target(value: Any) -> str:
+    """The ``url`` filter: an http(s) URL made inert, or "" (the template drops the link)."""
+    return safe_url(value) or ""
 
 
 def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment:
@@ -71,10 +76,10 @@ def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment
               "lstrip_blocks": True}
     if page_format == "markdown":
         env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
-        env.filters["url"] = lambda value: MdSafe(safe_url(value))
+        env.filters["url"] = lambda value: MdSafe(link_target(value))
     else:  # HTML and Confluence storage are markup: HTML-escape everything
-        env = jinja2.Environment(autoescape=True, **common)
-        env.filters["url"] = safe_url
+        env = jinja2.Environment(autoescape=True, finalize=markup_text, **common)
+        env.filters["url"] = link_target
     return env
 
 
@@ -229,9 +234,13 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
         _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
 
 
+PAGE_TITLE_LIMIT = 255  # Confluence's limit for a page title; ClickUp Doc pages take it too
+
+
 def _publish_page(ws, tracker, connector, report_key, title, body, result, dry_run,
                   files: dict[str, tuple[bytes, str]]) -> None:
     store = ws.store
+    body, title = clean(body), field_text(title, PAGE_TITLE_LIMIT)  # nothing sent unchecked
     # The attached images count too: a chart can change while the page's text does not.
     digest = content_hash(body + "".join(f"\x1f{name}\x1f{data.decode(errors='replace')}"
                                          for name, (data, _) in sorted(files.items())))

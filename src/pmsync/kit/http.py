@@ -82,6 +82,11 @@ class HttpClient:
         except (HttpError, TrackerError):
             raise
         except ValueError:
+            if not (method in self.vendor.safe_methods if idempotent is None else idempotent):
+                # A write answered, but cut off or garbled: it happened, and we lack its id.
+                raise LostResponse(f"the answer from {self.site} was not valid JSON while "
+                                   f"{what}; it may have been applied",
+                                   method=method, url=url) from None
             raise TrackerError(f"{self.site} answered with a body that is not valid JSON while "
                                f"{what}; if it persists, check that the url is the tracker's "
                                "address") from None

@@ -235,11 +235,19 @@ def get_task(req: Request) -> Response:
 
 # comments --------------------------------------------------------------------------
 def _comment_view(ws: ClickUpWorkspace, comment: dict[str, Any]) -> dict[str, Any]:
+    author = comment.get("user") or ws.user  # a person's comment carries its own author
     return {"id": comment["id"], "comment": comment["comment"],
-            "comment_text": comment["comment_text"], "user": ws.user, "resolved": False,
+            "comment_text": comment["comment_text"], "user": author, "resolved": False,
             # As in the vendor's example: a comment is assigned to (and by) its author.
-            "assignee": ws.user, "assigned_by": ws.user, "reactions": [],
+            "assignee": author, "assigned_by": author, "reactions": [],
             "date": comment["date"], "reply_count": "0"}
+
+
+def authorized_user(req: Request) -> Response:
+    """GET /v2/user (GetAuthorizedUser): the user the token belongs to."""
+    ws = _ws(req)
+    return Response(body={"user": {**ws.user, "week_start_day": 1, "global_font_support": True,
+                                   "timezone": "UTC"}})
 
 
 def _comment_text(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -293,6 +301,20 @@ def edit_comment(req: Request) -> Response:
             for comment in comments:
                 if comment["id"] == req.params["comment_id"]:
                     comment.update(comment_text=text, comment=rich)
+                    ws.tasks[task_id]["date_updated"] = ws.now_ms()
+                    ws.revision += 1
+                    return Response(200, {})
+    raise cu_error(404, "Comment not found", "ITEM_013")
+
+
+def delete_comment(req: Request) -> Response:
+    """DELETE /v2/comment/{comment_id} (DeleteComment) → 200 {}."""
+    ws = _ws(req)
+    with req.site.lock:
+        for task_id, comments in ws.comments.items():
+            for comment in comments:
+                if comment["id"] == req.params["comment_id"]:
+                    comments.remove(comment)
                     ws.tasks[task_id]["date_updated"] = ws.now_ms()
                     ws.revision += 1
                     return Response(200, {})
@@ -424,6 +446,8 @@ ROUTES = [
     _cu("GET", "/api/v2/task/{task_id}/comment", task_comments),
     _cu("POST", "/api/v2/task/{task_id}/comment", add_comment),
     _cu("PUT", "/api/v2/comment/{comment_id}", edit_comment),
+    _cu("DELETE", "/api/v2/comment/{comment_id}", delete_comment),
+    _cu("GET", "/api/v2/user", authorized_user),
     _cu("GET", "/api/v3/workspaces/{workspace_id}/docs", search_docs),
     _cu("POST", "/api/v3/workspaces/{workspace_id}/docs", create_doc),
     _cu("GET", "/api/v3/workspaces/{workspace_id}/docs/{doc_id}/pages", doc_pages),

@@ -86,6 +86,20 @@ def post_attachment(req: Request) -> Response:
     return _upload(req, replace=False)
 
 
+def list_attachments(req: Request) -> Response:
+    """GET .../child/attachment: the page's files (``filename`` narrows to one), as v1 lists."""
+    site = req.site
+    with site.lock:
+        page = site.pages.get(req.params["id"])
+        if page is None:
+            raise v1_error(404, f"No content found with id: ContentId{{id={req.params['id']}}}")
+        wanted = req.arg("filename")
+        views = [_view(site, page, name, entry)
+                 for name, entry in sorted((page.get("attachments") or {}).items())
+                 if wanted in (None, name)]
+    return Response(200, {"results": views, "start": 0, "limit": 50, "size": len(views)})
+
+
 def download(req: Request) -> Response:
     page = req.site.pages.get(req.params["id"]) or {}
     entry = (page.get("attachments") or {}).get(req.params["name"])
@@ -106,6 +120,7 @@ def show_images(page: dict[str, Any], body: str) -> str:
 ROUTES = [
     *(route(method, f"{prefix}/rest/api/content/{{id}}/child/attachment", handler)
       for prefix in ("", "/wiki")
-      for method, handler in (("PUT", put_attachment), ("POST", post_attachment))),
+      for method, handler in (("PUT", put_attachment), ("POST", post_attachment),
+                              ("GET", list_attachments))),
     route("GET", "/wiki/download/attachments/{id}/{name}", download, auth=False),
 ]

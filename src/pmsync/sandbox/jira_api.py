@@ -371,6 +371,8 @@ _ROUTES = [
           _comments(jira_comments.add_comment)),
     route("PUT", "/rest/api/{version}/issue/{issueIdOrKey}/comment/{id}",
           _comments(jira_comments.update_comment)),
+    route("DELETE", "/rest/api/{version}/issue/{issueIdOrKey}/comment/{id}",
+          _comments(jira_comments.delete_comment)),
     route("GET", "/rest/api/{version}/project/{projectIdOrKey}/versions", project_versions),
     route("GET", "/rest/api/{version}/issueLinkType", issue_link_types),
     *jira_agile.ROUTES,

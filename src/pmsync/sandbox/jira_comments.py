@@ -37,13 +37,29 @@ def body_for(version: str, comment: dict[str, Any]) -> Any:
     return body if isinstance(body, str) else adf_to_text(body).rstrip("\n")
 
 
+def author_ref(site: Site, author: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A comment's author as each deployment names users: Cloud by ``accountId``, Data
+    Center by ``name`` and ``key``. ``author`` is a person's (tests add their comments);
+    None is the account pmsync calls with."""
+    if author is None:
+        account = site.account
+        author = {"accountId": account.account_id, "displayName": account.display_name,
+                  "name": account.name, "key": f"JIRAUSER{10000 + len(account.name)}"}
+    if site.is_cloud:
+        return {"accountId": author["accountId"], "displayName": author["displayName"],
+                "active": True, "accountType": "atlassian"}
+    return {"name": author["name"], "key": author["key"], "displayName": author["displayName"],
+            "active": True}
+
+
 def comment_view(site: Site, version: str, issue: dict, comment: dict) -> dict[str, Any]:
+    author = author_ref(site, comment.get("author"))
     return {
         "self": f"{site.base_url}/rest/api/{version}/issue/{issue['id']}/comment/{comment['id']}",
         "id": comment["id"],
-        "author": site.user_ref(),
+        "author": author,
         "body": body_for(version, comment),
-        "updateAuthor": site.user_ref(),
+        "updateAuthor": author,
         "created": comment["created"],
         "updated": comment["updated"],
         "jsdPublic": True,
@@ -103,3 +119,17 @@ def update_comment(req: Request, issue: dict, version: str) -> Response:
         issue["fields"]["updated"] = comment["updated"]
         site.revision += 1
     return Response(200, comment_view(site, version, issue, comment))
+
+
+def delete_comment(req: Request, issue: dict, version: str) -> Response:
+    """DELETE .../comment/{id} → 204, as Jira answers."""
+    site = req.site
+    with site.lock:
+        comments = site.comments.get(issue["key"], [])
+        comment = next((c for c in comments if c["id"] == req.params["id"]), None)
+        if comment is None:
+            raise HttpError(404, jira_error("Can not find a comment for the id: " + req.params["id"]))
+        comments.remove(comment)
+        issue["fields"]["updated"] = site.stamp(site.now())
+        site.revision += 1
+    return Response(204, None)
