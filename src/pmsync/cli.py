@@ -43,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("init", help="write a commented sample config")
+    p = sub.add_parser("init", help="set up a config: questions on a terminal, else the "
+                                    "commented sample")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--sample", action="store_true",
+                   help="write the commented sample even on a terminal")
 
     sub.add_parser("sync", help="pull what changed from every tracker into the store")
 
@@ -175,8 +178,13 @@ def cmd_init(args) -> int:
 
     if args.config.exists() and not args.force:
         raise ConfigError(f"{args.config} already exists; pass --force to overwrite it")
+    if sys.stdin.isatty() and sys.stdout.isatty() and not args.sample:
+        from pmsync.init_wizard import interactive_init
+
+        interactive_init(args.config)
+        return EXIT_OK
     args.config.write_text(SAMPLE_CONFIG, encoding="utf-8")
-    print(f"wrote {args.config}; edit it, export the token variable, then run `pmsync run`")
+    print(f"wrote {args.config}; edit it, export the token variable, then run `pmsync doctor`")
     return EXIT_OK
 
 
