@@ -230,6 +230,12 @@ class ClickUpConnector:
                                   opts["docs_space"], self._space_lookup, self._my_id)
         return self._docs.publish(request)
 
+    def doctor(self):
+        """What `pmsync doctor` asks of this tracker (pmsync.doctor.TrackerDoctor)."""
+        from pmsync_clickup.doctor import ClickUpDoctor
+
+        return ClickUpDoctor(self)
+
     def _space_lookup(self, wanted: str | None) -> str:
         spaces = self.http.request("GET", f"/v2/team/{self.team_id}/space", "listing spaces",
                                 params={"archived": "false"}).get("spaces") or []

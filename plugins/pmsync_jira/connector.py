@@ -233,6 +233,10 @@ class JiraConnector:
         return bool(self.tracker.options.get("pages_space"))
 
     def publish_page(self, request: PageRequest) -> PublishedPage:
+        return self.pages().publish(request)
+
+    def pages(self) -> Pages:
+        """The Confluence space the pages go to (Cloud REST v2 or Data Center v1)."""
         if not self.publishes_pages:
             raise TrackerError(f"{self.tracker.where('pages_space')} is not set: no page target")
         if self._pages is None:
@@ -242,4 +246,10 @@ class JiraConnector:
             kind = CloudPages if cloud else DataCenterPages
             self._pages = kind(self.site, base, opts["pages_space"], opts["pages_parent_id"],
                                self.tracker.where("pages_space"))
-        return self._pages.publish(request)
+        return self._pages
+
+    def doctor(self):
+        """What `pmsync doctor` asks of this tracker (pmsync.doctor.TrackerDoctor)."""
+        from pmsync_jira.doctor import JiraDoctor
+
+        return JiraDoctor(self)

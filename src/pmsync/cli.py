@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list the loaded plugins")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
+    sub.add_parser("doctor", help="check the config, credentials and permissions; "
+                                  "say what a run would do")
+
     p = sub.add_parser("sandbox", help="serve the simulated Jira/Confluence on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--size", type=int, default=60, help="number of issues to generate")
@@ -88,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
     p.add_argument("--time-zone", default="America/New_York",
                    help="the site user's IANA time zone (/myself timeZone; seeded dates)")
+    p.add_argument("--tls", action="store_true",
+                   help="serve https with a self-signed certificate made at start (path printed)")
     p.add_argument("--clickup-size", type=int, default=40, help="ClickUp tasks (0: no ClickUp)")
     p.add_argument("--clickup-lists", type=int, default=7)
     p.add_argument("--clickup-rate", metavar="N/SECONDS",
@@ -322,6 +327,12 @@ def cmd_plugins(args) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args) -> int:
+    from pmsync.doctor import run_doctor
+
+    return run_doctor(args.config)
+
+
 def cmd_sandbox(args) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -336,7 +347,7 @@ def cmd_sandbox(args) -> int:
     try:
         sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
                                 latency=args.latency, deployment=deployment,
-                                time_zone=args.time_zone,
+                                time_zone=args.time_zone, tls=args.tls,
                                 clickup_size=args.clickup_size, clickup_lists=args.clickup_lists,
                                 clickup_rate=args.clickup_rate, faults=args.fault)
     except ValueError as exc:  # a bad --fault or --clickup-rate, said in one line
@@ -362,6 +373,7 @@ COMMANDS: dict[str, Callable] = {
     "run": _recorded(_run),
     "runs": cmd_runs,
     "plugins": cmd_plugins,
+    "doctor": cmd_doctor,
     "sandbox": cmd_sandbox,
     "demo": cmd_demo,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import random
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pmsync.sandbox import (
@@ -22,6 +23,7 @@ from pmsync.sandbox import (
     confluence_attachments,
     confluence_v1,
     jira_api,
+    permissions_api,
 )
 from pmsync.sandbox.atlassian import AtlassianRealm
 from pmsync.sandbox.clickup_seed import seed_clickup
@@ -30,6 +32,7 @@ from pmsync.sandbox.faults import Fault, FaultSpecError, parse_fault
 from pmsync.sandbox.seed import seed_site
 from pmsync.sandbox.server import HttpError, RateLimit, Realm, Request, Response, SandboxServer, route
 from pmsync.sandbox.site import Site
+from pmsync.sandbox.tls import make_certificate, serve_tls
 
 __all__ = ["Fault", "FaultSpecError", "Sandbox", "parse_fault", "parse_rate"]
 
@@ -156,10 +159,12 @@ def parse_rate(text: str) -> RateLimit:
 class Sandbox:
     """The public face of the sandbox: start it, point clients at ``url``, arm faults."""
 
-    def __init__(self, site: Site, clickup: ClickUpWorkspace | None, server: SandboxServer):
+    def __init__(self, site: Site, clickup: ClickUpWorkspace | None, server: SandboxServer,
+                 cert: Path | None = None):
         self.site = site
         self.clickup = clickup
         self.server = server
+        self.cert = cert  # the self-signed certificate when served over https
 
     @property
     def requests(self) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -193,23 +198,30 @@ class Sandbox:
         clickup_lists: int = 7,
         clickup_rate: str | None = None,
         faults: list[Fault | str] | tuple[Fault | str, ...] = (),
+        tls: bool = False,
         **site_options: Any,
     ) -> Sandbox:
         """A seeded Jira + Confluence site and ClickUp workspace (``clickup_size=0``: none).
 
         ``clickup_rate``: ClickUp's per-token limit as ``N/SECONDS``; ``faults``: fault
         specs (see pmsync.sandbox.faults) armed before the first request. Bad values raise
-        ValueError (FaultSpecError for faults) before anything is served.
+        ValueError (FaultSpecError for faults) before anything is served. ``tls``: https
+        with a self-signed certificate made now (``sandbox.cert``).
         """
         armed = [f if isinstance(f, Fault) else parse_fault(f) for f in faults]
         rate = parse_rate(clickup_rate) if clickup_rate else None
         site = site or Site(**site_options)
         routes = (jira_api.ROUTES + confluence_api.ROUTES + confluence_v1.ROUTES
-                  + confluence_attachments.ROUTES
+                  + confluence_attachments.ROUTES + permissions_api.ROUTES
                   + clickup_api.ROUTES + clickup_team.ROUTES + CONTROL_ROUTES)
         control = Realm()
         server = SandboxServer(routes, {"atlassian": AtlassianRealm(site), "control": control},
                                default_realm="atlassian", port=port, latency=latency)
+        cert = None
+        if tls:
+            cert, key = make_certificate()
+            serve_tls(server.httpd, cert, key)
+            server.url = server.url.replace("http://", "https://", 1)
         site.base_url = server.url
         seed_site(site, seed=seed, size=size, today=today)
         clickup = None
@@ -219,7 +231,7 @@ class Sandbox:
             clickup.rate_limit = rate
         server.realms["clickup"] = clickup_api.ClickUpRealm(clickup)
         server.inject(*armed)
-        sandbox = cls(site, clickup, server)
+        sandbox = cls(site, clickup, server, cert)
         control.service = sandbox
         server.start()
         return sandbox
@@ -240,8 +252,12 @@ class Sandbox:
         """Where the sandbox is and how to log in, for a person starting it."""
         account = self.site.account
         login = (f"user {account.email}, API token {account.api_token}" if self.site.is_cloud
-                 else f"personal access token {account.personal_access_token}")
+                 else f"personal access token {account.personal_access_token}, or user "
+                      f"{account.name}, password {account.password}")
         lines = [f"sandbox Jira + Confluence at {self.url} ({login})"]
+        if self.cert:
+            lines.append(f"self-signed certificate: {self.cert} "
+                         f"(e.g. REQUESTS_CA_BUNDLE={self.cert})")
         if self.clickup:
             lines.append(f"sandbox ClickUp at {self.url}/api/v2 (workspace "
                          f"{self.clickup.team_id}, token {self.clickup.token})")

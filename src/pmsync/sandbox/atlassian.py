@@ -32,7 +32,8 @@ class AtlassianRealm(Realm):
         self.site = site
 
     def authenticate(self, request: Request) -> None:
-        """Cloud: Basic email:API-token. Data Center: Bearer personal access token."""
+        """Cloud: Basic email:API-token. Data Center: Bearer personal access token, or Basic
+        username:password as real Data Center accepts too."""
         header = request.headers.get("authorization", "")
         account = self.site.account
         refused = HttpError(
@@ -41,12 +42,15 @@ class AtlassianRealm(Realm):
             {"WWW-Authenticate": 'Basic realm="protected-area"'},
         )
         scheme, _, credentials = header.partition(" ")
-        if self.site.is_cloud and scheme.lower() == "basic":
+        if scheme.lower() == "basic":
             try:
-                user, _, token = base64.b64decode(credentials).decode().partition(":")
+                user, _, secret = base64.b64decode(credentials).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 raise refused from None
-            if user == account.email and token == account.api_token:
+            # Cloud: email + API token. Data Center still accepts username + password.
+            login = ((account.email, account.api_token) if self.site.is_cloud
+                     else (account.name, account.password))
+            if (user, secret) == login:
                 return
         bearer = scheme.lower() == "bearer" and credentials == account.personal_access_token
         if bearer and not self.site.is_cloud:

@@ -13,11 +13,12 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from pmsync.sandbox import jira_agile, jira_comments, jql
+from pmsync.sandbox import jira_agile, jira_comments, jira_meta, jira_writes, jql
 from pmsync.sandbox.atlassian import jira_error
+from pmsync.sandbox.jira_fields import field_list
 from pmsync.sandbox.jira_views import history_view, issue_view, versioned
 from pmsync.sandbox.server import HttpError, Request, Response, route
-from pmsync.sandbox.site import FLOAT_TYPE, LINK_TYPES, Site, jira_time
+from pmsync.sandbox.site import Site, jira_time
 
 SEARCH_MAX = 100  # the most issues one search page returns when fields are asked for
 SEARCH_MAX_ID_ONLY = 5000
@@ -64,69 +65,9 @@ def myself(req: Request) -> Response:
     return Response(body=user)
 
 
-def _system_field(fid: str, name: str, schema_type: str, items: str | None = None) -> dict:
-    schema: dict[str, Any] = {"type": schema_type, "system": fid}
-    if items:
-        schema["items"] = items
-    return {
-        "id": fid, "key": fid, "name": name, "custom": False, "orderable": True,
-        "navigable": True, "searchable": True, "clauseNames": [fid], "schema": schema,
-    }
-
-
-def _custom_field(fid: str, name: str, schema: dict[str, Any]) -> dict:
-    number = int(fid.split("_")[1])
-    return {
-        "id": fid, "key": fid, "name": name, "custom": True,
-        "orderable": True, "navigable": True, "searchable": True,
-        "clauseNames": [f"cf[{number}]", name], "schema": {**schema, "customId": number},
-    }
-
-
 def fields(req: Request) -> Response:
     api_version(req)
-    site = req.site
-    ids = site.field_ids
-    system = [
-        _system_field("summary", "Summary", "string"),
-        _system_field("status", "Status", "status"),
-        _system_field("issuetype", "Issue Type", "issuetype"),
-        _system_field("parent", "Parent", "issuelink"),
-        _system_field("project", "Project", "project"),
-        _system_field("duedate", "Due date", "date"),
-        _system_field("labels", "Labels", "array", "string"),
-        _system_field("components", "Components", "array", "component"),
-        _system_field("assignee", "Assignee", "user"),
-        _system_field("fixVersions", "Fix versions", "array", "version"),
-        _system_field("issuelinks", "Linked Issues", "array", "issuelinks"),
-        _system_field("resolution", "Resolution", "resolution"),
-        _system_field("resolutiondate", "Resolved", "datetime"),
-        _system_field("created", "Created", "datetime"),
-        _system_field("updated", "Updated", "datetime"),
-        _system_field("priority", "Priority", "priority"),
-    ]
-    names = site.field_names
-    custom = [
-        _custom_field(ids["sprint"], names["sprint"], {
-            "type": "array", "items": "json" if site.is_cloud else "string",
-            "custom": "com.pyxis.greenhopper.jira:gh-sprint"}),
-        _custom_field(ids["story_points"], names["story_points"], {
-            "type": "number", "custom": FLOAT_TYPE}),
-        _custom_field(ids["start_date"], names["start_date"], {
-            "type": "date",
-            "custom": "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"}),
-        _custom_field("customfield_10019", "Rank", {
-            "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"}),
-        *(_custom_field(fid, name, {"type": "number", "custom": FLOAT_TYPE})
-          for fid, name in site.decoy_fields.items()),
-    ]
-    if site.is_cloud:
-        custom.append(_custom_field(ids["story_point_estimate"], names["story_point_estimate"], {
-            "type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points"}))
-    else:
-        custom.append(_custom_field(ids["epic_link"], names["epic_link"], {
-            "type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link"}))
-    return Response(body=system + custom)
+    return Response(body=field_list(req.site))
 
 
 def _encode_token(offset: int, jql_text: str) -> str:
@@ -190,9 +131,12 @@ def _matching(site: Site, jql_text: str, query: jql.Query) -> list[dict[str, Any
         return site.search_cache[key]
 
 
-def search_jql(req: Request) -> Response:
-    api_version(req, ("3",))
+def _cloud_search(req: Request) -> tuple[str, Site, dict[str, Any], jql.Query]:
+    """Cloud's enhanced search (v2 and v3 alike); Data Center has none (404)."""
+    version = api_version(req)
     site = req.site
+    if not site.is_cloud:
+        raise HttpError(404, jira_error("null for uri: " + req.path))
     params = _search_params(req)
     try:
         query = parse_jql(site, params["jql"])
@@ -206,6 +150,17 @@ def search_jql(req: Request) -> Response:
                 "to your query."
             ),
         )
+    return version, site, params, query
+
+
+def approximate_count(req: Request) -> Response:
+    """POST /search/approximate-count: {"count": N} for a bounded query."""
+    _, site, params, query = _cloud_search(req)
+    return Response(body={"count": len(_matching(site, params["jql"], query))})
+
+
+def search_jql(req: Request) -> Response:
+    version, site, params, query = _cloud_search(req)
     wanted = [w.strip() for w in params["fields"] if w.strip()]
     only_ids = not wanted or set(wanted) <= {"id", "key"}
     cap = SEARCH_MAX_ID_ONLY if only_ids else SEARCH_MAX
@@ -213,7 +168,7 @@ def search_jql(req: Request) -> Response:
     offset = _decode_token(params["nextPageToken"], params["jql"]) if params["nextPageToken"] else 0
     matched = _matching(site, params["jql"], query)
     with site.lock:
-        page = [issue_view(site, i, wanted, params["expand"])
+        page = [issue_view(site, i, wanted, params["expand"], version)
                 for i in matched[offset : offset + max_results]]
     body: dict[str, Any] = {"issues": page}
     if offset + max_results < len(matched):
@@ -235,10 +190,11 @@ def _issue_or_404(site: Site, id_or_key: str) -> dict[str, Any]:
 
 
 def get_issue(req: Request) -> Response:
-    api_version(req)
-    issue = _issue_or_404(req.site, req.params["issueIdOrKey"])
-    return Response(body=issue_view(req.site, issue, req.args("fields") or ["*all"],
-                                    req.arg("expand") or ""))
+    version = api_version(req)
+    with req.site.lock:
+        issue = _issue_or_404(req.site, req.params["issueIdOrKey"])
+        return Response(body=issue_view(req.site, issue, req.args("fields") or ["*all"],
+                                        req.arg("expand") or "", version))
 
 
 def offset_search(req: Request) -> Response:
@@ -267,7 +223,7 @@ def offset_search(req: Request) -> Response:
     matched = _matching(site, jql_text, query)
     size = max(0, min(size, SEARCH_MAX))
     with site.lock:
-        page = [issue_view(site, i, wanted, expand) for i in matched[start: start + size]]
+        page = [issue_view(site, i, wanted, expand, "2") for i in matched[start: start + size]]
     return Response(body={"expand": "schema,names", "startAt": start, "maxResults": size,
                           "total": len(matched), "issues": page})
 
@@ -323,25 +279,6 @@ def _comments(handler):
     return route_handler
 
 
-def project_versions(req: Request) -> Response:
-    api_version(req)
-    key = req.params["projectIdOrKey"].upper()
-    project = next(
-        (p for p in req.site.projects.values() if key in (p["key"], p["id"])), None
-    )
-    if project is None:
-        raise HttpError(404, jira_error(f"No project could be found with key '{key}'."))
-    return Response(body=req.site.versions.get(project["key"], []))
-
-
-def issue_link_types(req: Request) -> Response:
-    api_version(req)
-    base = req.site.base_url
-    return Response(body={"issueLinkTypes": [
-        dict(t, self=f"{base}/rest/api/3/issueLinkType/{t['id']}") for t in LINK_TYPES
-    ]})
-
-
 def _versioned_links(handler):
     def route_handler(req: Request) -> Response:
         response = handler(req)
@@ -360,6 +297,7 @@ _ROUTES = [
     route("GET", "/rest/api/{version}/field", fields),
     route("GET", "/rest/api/{version}/search/jql", search_jql),
     route("POST", "/rest/api/{version}/search/jql", search_jql),
+    route("POST", "/rest/api/{version}/search/approximate-count", approximate_count),
     route("GET", "/rest/api/{version}/search", offset_search),
     route("POST", "/rest/api/{version}/search", offset_search),
     route("GET", "/rest/api/{version}/issue/{issueIdOrKey}", get_issue),
@@ -373,8 +311,8 @@ _ROUTES = [
           _comments(jira_comments.update_comment)),
     route("DELETE", "/rest/api/{version}/issue/{issueIdOrKey}/comment/{id}",
           _comments(jira_comments.delete_comment)),
-    route("GET", "/rest/api/{version}/project/{projectIdOrKey}/versions", project_versions),
-    route("GET", "/rest/api/{version}/issueLinkType", issue_link_types),
+    *jira_meta.ROUTES,
+    *jira_writes.ROUTES,
     *jira_agile.ROUTES,
 ]
 ROUTES = [replace(r, handler=_versioned_links(r.handler)) for r in _ROUTES]

@@ -11,23 +11,15 @@ from typing import Any
 
 from pmsync.sandbox.atlassian import jira_error
 from pmsync.sandbox.server import HttpError, Request, Response
-from pmsync.sandbox.site import Site
+from pmsync.sandbox.site import Site, adf_text, text_adf
 
 
 def adf_to_text(node: Any) -> str:
-    if isinstance(node, dict):
-        if node.get("type") == "text":
-            return str(node.get("text", ""))
-        inner = "".join(adf_to_text(child) for child in node.get("content") or ())
-        return inner + ("\n" if node.get("type") in ("paragraph", "heading") else "")
-    return ""
+    return adf_text(node)
 
 
 def text_to_adf(text: str) -> dict[str, Any]:
-    return {"type": "doc", "version": 1, "content": [
-        {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
-        for line in text.split("\n")
-    ]}
+    return text_adf(text)
 
 
 def body_for(version: str, comment: dict[str, Any]) -> Any:
@@ -97,12 +89,7 @@ def list_comments(req: Request, issue: dict, version: str) -> Response:
 def add_comment(req: Request, issue: dict, version: str) -> Response:
     site = req.site
     body = read_body(req, version)
-    now = site.stamp(site.now())
-    comment = {"id": site.next_id(), "body": body, "created": now, "updated": now}
-    with site.lock:
-        site.comments.setdefault(issue["key"], []).append(comment)
-        issue["fields"]["updated"] = now  # commenting updates the issue, as in Jira
-        site.revision += 1
+    comment = site.add_comment(issue["key"], body)  # commenting updates the issue, as in Jira
     return Response(201, comment_view(site, version, issue, comment))
 
 

@@ -18,7 +18,8 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from pmsync.sandbox.site import Site, jira_time
+from pmsync.sandbox.jira_writes import sprint_ref
+from pmsync.sandbox.site import FLAGGED_ID, Site, jira_time, text_adf
 
 PROJECTS = [("PAY", "Payments"), ("MOB", "Mobile"), ("WEB", "Web")]
 TEAM_MANAGED = {"WEB"}  # the others are company-managed
@@ -27,7 +28,16 @@ CLOSED_SPRINTS, FUTURE_SPRINTS = 3, 2
 POINTS = 3.0  # every bulk story: equal points keep every sprint's load equal
 
 
+TEAM = [("Priya Patel", "priya"), ("Marco Rossi", "marco"), ("Lena Vogel", "lena"),
+        ("Tom Okafor", "tom")]
+
+
 def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None = None) -> Site:
+    if not site.team:
+        site.team = [{"accountId": f"5b10ac8d82e05b22cc7d4f{n:02d}", "name": name,
+                      "key": f"JIRAUSER{10100 + n}", "displayName": display,
+                      "emailAddress": f"{name}@example.com"}
+                     for n, (display, name) in enumerate(TEAM)]
     # "Today" and the working day are the site's: a site in Auckland starts its sprints at
     # 09:00 Auckland time, on Auckland's date.
     builder = _Builder(site, random.Random(seed), today or datetime.now(site.zone()).date())
@@ -156,7 +166,9 @@ class _Builder:
               due: int | None = None, start: int | None = None, created: datetime | None = None,
               updated: datetime | None = None, added: datetime | None = None,
               resolution: str | None = None, version: dict | None = None) -> dict[str, Any]:
-        """One issue in the Cloud shape, with the changelog its history implies."""
+        """One issue in the Cloud shape, with the changelog its history implies: it joins its
+        sprint, goes To Do -> In Progress -> Done over a few days (picked up by someone, work
+        logged, sometimes flagged on the way), and its last update is the latest of those."""
         site, ids = self.site, self.site.field_ids
         self.numbers[project] = self.numbers.get(project, 0) + 1
         key = f"{project}-{self.numbers[project]}"
@@ -165,35 +177,38 @@ class _Builder:
         created = created or self.latest - timedelta(days=60, minutes=self.rng.randint(0, 9000))
         updated = updated or self.latest - timedelta(minutes=self.rng.randint(0, 6000))
         team_managed = site.projects[project]["simplified"]
-        fields: dict[str, Any] = {
-            "summary": summary, "issuetype": site.issuetype_field(kind),
-            "project": site.projects[project], "created": site.stamp(created),
-            "updated": site.stamp(updated), "labels": [], "components": [], "issuelinks": [],
-            "fixVersions": [], "assignee": site.user_ref() if self.rng.random() < 0.5 else None,
-            "resolution": None, "resolutiondate": None,
+        people = site.people()
+        assigned = self.rng.random() < 0.5
+        worker = people[0] if assigned else people[1 + issue_id % (len(people) - 1)]
+        fields = site.blank_fields(project, kind, site.stamp(created))
+        fields.update({
+            "summary": summary, "updated": site.stamp(updated),
+            "description": text_adf(f"{summary}.\nDone when it is reviewed, tested and released "
+                                    f"behind its flag."),
+            "reporter": site.person_ref(people[issue_id % len(people)]),
+            "creator": site.person_ref(people[issue_id % len(people)]),
+            "assignee": site.person_ref(worker) if assigned or status != "To Do" else None,
             "duedate": (self.today + timedelta(days=due)).isoformat() if due is not None else None,
             "parent": site.issue_ref(parent) if parent else None,
-            "priority": {"self": f"{site.base_url}/rest/api/3/priority/3", "id": "3",
-                         "name": "Medium"},
-            ids["sprint"]: None, ids["story_points"]: None, ids["story_point_estimate"]: None,
             ids["start_date"]: ((self.today + timedelta(days=start)).isoformat()
                                 if start is not None else None),
             "status": site.status_field(status),
-        }
+        })
         fields[ids["story_point_estimate"] if team_managed else ids["story_points"]] = points
         for decoy in site.decoy_fields:  # a number that is not the estimate
             fields[decoy] = None if kind == "Epic" else float(10 + issue_id * 7 % 41)
-        history: list[tuple[datetime, str, Any, Any]] = []
+        history: list[tuple[datetime, list[tuple[str, Any, Any]]]] = []
         done_at = None
+        joined = created
         if sprint is not None:
-            ref = [_sprint_ref(sprint)]
+            ref = [sprint_ref(sprint)]
             fields[ids["sprint"]] = ref
             sprint_start = _parse(sprint["startDate"])
             # Joined two days before the start, or (for a sprint not begun) at the issue's
             # last update: seeded times stay spread, so increments pick up only real changes.
             joined = added or max(min(sprint_start - timedelta(days=2), updated),
                                   created + timedelta(hours=1))
-            history.append((joined, ids["sprint"], None, ref))
+            history.append((joined, [(ids["sprint"], None, ref)]))
             if status == "Done":
                 # Done within the sprint, by the issue's own last update, spread to the
                 # minute: no two thousand issues finished at the same instant.
@@ -201,14 +216,35 @@ class _Builder:
                 done_at = max(joined + timedelta(hours=1), min(
                     sprint_start + timedelta(days=2 + issue_id % 10, minutes=issue_id % 997),
                     end))
-                history.append((done_at, "status", site.status_field("To Do"),
-                                site.status_field("Done")))
         if status == "Done" or resolution:
             done_at = done_at or min(updated, self.latest)
             fields["resolution"] = {"id": "10000", "name": resolution or "Done", "description": ""}
             fields["resolutiondate"] = site.stamp(done_at)
-        stamps = [updated] + [when for when, *_ in history]
+        started = None
+        if status != "To Do":
+            # Picked up one to four days (and some hours) before it was done; an open one
+            # within the first days of its sprint, never after its last update.
+            begin = joined + timedelta(minutes=30)
+            if done_at is not None:
+                started = max(begin, done_at - timedelta(days=1 + issue_id % 4, hours=issue_id % 7))
+                started = min(started, done_at - (done_at - joined) / 3)
+            elif kind == "Epic":
+                started = min(created + timedelta(days=2), updated)
+            else:
+                sprint_begin = _parse(sprint["startDate"]) if sprint else created
+                started = max(begin, min(sprint_begin + timedelta(days=issue_id % 3,
+                                                                  hours=1 + issue_id % 5),
+                                         updated))
+            items = [("status", site.status_field("To Do"), site.status_field("In Progress"))]
+            if fields["assignee"] is not None and not assigned:
+                items.append(("assignee", None, fields["assignee"]))
+            history.append((started, items))
+        if done_at is not None:
+            history.append((done_at, [("status", site.status_field(
+                "In Progress" if started else "To Do"), site.status_field("Done"))]))
+        stamps = [updated] + [when for when, _ in history]
         fields["updated"] = site.stamp(max(stamps))
+        fields["statuscategorychangedate"] = site.stamp(done_at or started or created)
         if version is not None:
             fields["fixVersions"] = [version]
         elif kind != "Epic":
@@ -221,18 +257,35 @@ class _Builder:
             "id": str(issue_id), "self": f"{site.base_url}/rest/api/3/issue/{issue_id}",
             "key": key, "fields": fields,
         }
-        for when, name, before, after in sorted(history, key=lambda h: h[0]):
-            site.add_history(key, site.stamp(when), [site.change_item(name, before, after)])
+        for when, items in sorted(history, key=lambda h: h[0]):
+            site.add_history(key, site.stamp(when), [site.change_item(*item) for item in items])
+        if started is not None and kind != "Epic":
+            self.work(key, worker, started, done_at or _parse(fields["updated"]), issue_id)
         return site.issues[key]
 
+    def work(self, key: str, worker: dict[str, Any], started: datetime, until: datetime,
+             issue_id: int) -> None:
+        """Worklogs between pick-up and done (or the last update), and now and then a flag
+        raised and cleared on the way, each in the changelog as Jira records them."""
+        site = self.site
+        span = until - started
+        sessions = 1 + issue_id % 3
+        for n in range(sessions):
+            begin = started + span * n / sessions
+            seconds = 3600 * (1 + (issue_id + n) % 4)
+            logged = min(begin + timedelta(seconds=seconds), until)
+            site.add_worklog(key, site.person_ref(worker), site.stamp(begin), seconds,
+                             text_adf(f"Session {n + 1}"), logged=site.stamp(logged))
+        if issue_id % 5 == 0 and span > timedelta(hours=4):
+            raised, cleared = started + span / 4, started + span / 2
+            for when, before, after in ((raised, None, True), (cleared, True, None)):
+                site.add_history(key, site.stamp(when), [site.change_item(
+                    FLAGGED_ID, _flag(before), _flag(after))])
+        site.histories[key].sort(key=lambda h: _parse(h["created"]))
 
-def _sprint_ref(sprint: dict[str, Any]) -> dict[str, Any]:
-    """The sprint field's value on an issue (Cloud shape since 2020)."""
-    ref = {k: sprint[k] for k in ("id", "name", "state", "goal", "startDate", "endDate")}
-    ref["boardId"] = sprint["originBoardId"]
-    if "completeDate" in sprint:
-        ref["completeDate"] = sprint["completeDate"]
-    return ref
+
+def _flag(on: bool | None) -> list[dict[str, Any]] | None:
+    return [{"value": "Impediment", "id": "10019"}] if on else None
 
 
 def _parse(text: str) -> datetime:
@@ -381,8 +434,8 @@ def _plant(b: _Builder) -> None:
 
     # A long history (more than search embeds) on a healthy epic: status flips.
     flips_from = b.day(-30, 10)
-    for flip in range(45):
-        before, after = ("To Do", "In Progress") if flip % 2 == 0 else ("In Progress", "To Do")
+    for flip in range(46):  # from In Progress (where the epic went) back and forth, and back
+        before, after = ("In Progress", "To Do") if flip % 2 == 0 else ("To Do", "In Progress")
         site.add_history("MOB-2", site.stamp(flips_from + timedelta(hours=flip)), [
             site.change_item("status", site.status_field(before), site.status_field(after))])
     site.issues["MOB-2"]["fields"]["status"] = site.status_field("In Progress")

@@ -34,6 +34,8 @@ DEFAULT_FIELD_NAMES = {
     "epic_link": "Epic Link",
 }
 FLOAT_TYPE = "com.atlassian.jira.plugin.system.customfieldtypes:float"
+# Jira Software's "Flagged" (a multi-checkbox with the single option "Impediment").
+FLAGGED_ID = "customfield_10021"
 CHANGELOG_EMBED_MAX = 40  # histories embedded by expand=changelog; more need the endpoint
 
 STATUS_CATEGORIES = {
@@ -60,6 +62,26 @@ LINK_TYPES = [
 ]
 
 
+def parse_time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def adf_text(node: Any) -> str:
+    """The plain text of an Atlassian Document (paragraphs on their own lines)."""
+    if isinstance(node, dict):
+        if node.get("type") == "text":
+            return str(node.get("text", ""))
+        inner = "".join(adf_text(child) for child in node.get("content") or ())
+        return inner + ("\n" if node.get("type") in ("paragraph", "heading") else "")
+    return ""
+
+
+def text_adf(text: str) -> dict[str, Any]:
+    return {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
+        for line in text.split("\n")]}
+
+
 def jira_time(moment: datetime, zone: tzinfo = UTC) -> str:
     """Jira's timestamp form: 2026-11-20T10:11:12.345+0000 (the offset of ``zone``)."""
     moment = moment.astimezone(zone)
@@ -76,6 +98,7 @@ class Account:
     time_zone: str = "America/New_York"
     name: str = "dana"  # DC identifies users by name/key, Cloud by accountId
     personal_access_token: str = "sandbox-pat"  # DC: Authorization: Bearer <PAT>
+    password: str = "sandbox-password"  # DC: Basic name:password works too
 
 
 @dataclass
@@ -101,6 +124,8 @@ class Site:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key, IssueBean shape
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
+    worklogs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
+    team: list[dict[str, Any]] = field(default_factory=list)  # other people on the site
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changelog by key
     rate_limit: RateLimit | None = None
     throttled: int = 0  # requests answered 429
@@ -112,6 +137,9 @@ class Site:
     spaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
     planted: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    # What the account may not do (sandbox/permissions_api.py answers accordingly): Jira
+    # project permission keys, e.g. "ADD_COMMENTS", or Confluence "create:page" operations.
+    denied: set[str] = field(default_factory=set)
     moved: dict[str, str] = field(default_factory=dict)  # old key -> new key, as Jira keeps them
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next_id: int = 20000
@@ -151,6 +179,7 @@ class Site:
             issue = self.issues.pop(key)
             self.histories.pop(key, None)
             self.comments.pop(key, None)
+            self.worklogs.pop(key, None)
             for other in self.issues.values():
                 f = other["fields"]
                 f["issuelinks"] = [link for link in f["issuelinks"]
@@ -174,7 +203,7 @@ class Site:
             issue["key"] = new_key
             issue["fields"]["project"] = project
             self.issues[new_key] = issue
-            for store in (self.histories, self.comments):
+            for store in (self.histories, self.comments, self.worklogs):
                 if key in store:
                     store[new_key] = store.pop(key)
             self.moved[key] = new_key
@@ -217,9 +246,79 @@ class Site:
                      for name, value in fields.items() if issue["fields"].get(name) != value]
             issue["fields"].update(fields)
             issue["fields"]["updated"] = now
+            if "status" in fields and items:
+                issue["fields"]["statuscategorychangedate"] = now
             self.revision += 1
             if items:
                 self.add_history(key, now, items)
+
+    def blank_fields(self, project_key: str, kind: str, created: str) -> dict[str, Any]:
+        """Every field a new issue has, before the creator's values."""
+        ids = self.field_ids
+        return {
+            "summary": "", "description": None, "issuetype": self.issuetype_field(kind),
+            "project": self.projects[project_key], "created": created, "updated": created,
+            "statuscategorychangedate": created, "labels": [], "components": [],
+            "issuelinks": [], "fixVersions": [], "assignee": None, "reporter": self.user_ref(),
+            "creator": self.user_ref(), "resolution": None, "resolutiondate": None,
+            "duedate": None, "parent": None,
+            "priority": {"self": f"{self.base_url}/rest/api/3/priority/3", "id": "3",
+                         "name": "Medium"},
+            "status": self.status_field("To Do"),
+            ids["sprint"]: None, ids["story_points"]: None, ids["story_point_estimate"]: None,
+            ids["start_date"]: None, FLAGGED_ID: None,
+            **dict.fromkeys(self.decoy_fields),
+        }
+
+    def new_issue(self, project_key: str, kind: str, given: dict[str, Any]) -> dict[str, Any]:
+        """Create an issue through the API: the next key of the project, a fresh id."""
+        with self.lock:
+            number = 1 + max((int(k.rsplit("-", 1)[1]) for k in [*self.issues, *self.moved]
+                              if k.startswith(project_key + "-")), default=0)
+            key, issue_id = f"{project_key}-{number}", self.next_id()
+            now = self.stamp(self.now())
+            fields = self.blank_fields(project_key, kind, now)
+            fields.update(given)
+            self.issues[key] = {
+                "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
+                          "versionedRepresentations",
+                "id": issue_id, "self": f"{self.base_url}/rest/api/3/issue/{issue_id}",
+                "key": key, "fields": fields}
+            self.revision += 1
+            return self.issues[key]
+
+    def add_comment(self, key: str, body: Any, created: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            now = created or self.stamp(self.now())
+            comment = {"id": self.next_id(), "body": body, "created": now, "updated": now}
+            self.comments.setdefault(key, []).append(comment)
+            self.issues[key]["fields"]["updated"] = max(self.issues[key]["fields"]["updated"], now,
+                                                        key=parse_time)
+            self.revision += 1
+            return comment
+
+    def add_worklog(self, key: str, author: dict[str, Any], started: str, seconds: int,
+                    comment: Any, logged: str | None = None) -> dict[str, Any]:
+        """Work logged on an issue; the changelog records the time spent, as Jira's does."""
+        with self.lock:
+            issue = self.issues[key]
+            now = logged or self.stamp(self.now())
+            worklog = {"id": self.next_id(), "issueId": issue["id"], "author": author,
+                       "started": started, "created": now, "updated": now,
+                       "timeSpentSeconds": seconds, "comment": comment}
+            logs = self.worklogs.setdefault(key, [])
+            before = sum(w["timeSpentSeconds"] for w in logs)
+            logs.append(worklog)
+            issue["fields"]["updated"] = max(issue["fields"]["updated"], now, key=parse_time)
+            self.histories.setdefault(key, []).append({
+                "id": self.next_id(), "author": author, "created": now, "items": [
+                    {"field": "timespent", "fieldtype": "jira", "fieldId": "timespent",
+                     "from": str(before) if before else None, "fromString": str(before) if before
+                     else None, "to": str(before + seconds), "toString": str(before + seconds)},
+                    {"field": "WorklogId", "fieldtype": "jira", "from": None, "fromString": None,
+                     "to": worklog["id"], "toString": worklog["id"]}]})
+            self.revision += 1
+            return worklog
 
     def add_history(self, key: str, created: str, items: list[dict[str, Any]]) -> None:
         self.histories.setdefault(key, []).append(
@@ -230,15 +329,28 @@ class Site:
         """One changelog item, shaped as Jira writes them for these fields."""
         custom = name.startswith("customfield_")
         label = {self.field_ids[role]: self.field_names[role]
-                 for role in self.field_names}.get(name, name)
+                 for role in self.field_names}.get(name, {FLAGGED_ID: "Flagged"}.get(name, name))
+
+        def one(value: dict[str, Any]) -> tuple[str | None, str | None]:
+            # status, resolution, priority: id + name; a user: accountId (DC: name) + display
+            ident = value.get("id") or (value.get("accountId") if self.is_cloud
+                                        else value.get("name"))
+            return ident, value.get("displayName") or value.get("name") or value.get("value")
 
         def ids_and_text(value: Any) -> tuple[str | None, str | None]:
             if value is None or value == []:
                 return None, None
             if name == self.field_ids["sprint"]:
                 return (", ".join(str(s["id"]) for s in value), ", ".join(s["name"] for s in value))
-            if isinstance(value, dict):  # status, resolution, ...
-                return value.get("id"), value.get("name")
+            if isinstance(value, dict) and value.get("type") == "doc":  # an ADF description
+                return None, adf_text(value)
+            if isinstance(value, dict):
+                return one(value)
+            if isinstance(value, list):  # labels, components, versions, checkboxes
+                pairs = [one(v) if isinstance(v, dict) else (None, str(v)) for v in value]
+                ids = [i for i, _ in pairs if i]
+                return (", ".join(ids) or None,
+                        (" " if name == "labels" else ", ").join(t or "" for _, t in pairs))
             return str(value), str(value)
 
         old_id, old_text = ids_and_text(old)
@@ -251,18 +363,32 @@ class Site:
     def user_ref(self) -> dict[str, Any]:
         """The account as Jira nests it: by accountId on Cloud, by name and key on DC."""
         a = self.account
+        return self.person_ref({"accountId": a.account_id, "name": a.name, "key": self.user_key,
+                                "displayName": a.display_name, "emailAddress": a.email})
+
+    def person_ref(self, person: dict[str, Any]) -> dict[str, Any]:
+        zone = self.account.time_zone
         if not self.is_cloud:
-            return {"self": f"{self.base_url}/rest/api/2/user?username={a.name}", "name": a.name,
-                    "key": self.user_key, "displayName": a.display_name, "active": True,
-                    "timeZone": a.time_zone, "emailAddress": a.email}
+            return {"self": f"{self.base_url}/rest/api/2/user?username={person['name']}",
+                    "name": person["name"], "key": person["key"],
+                    "emailAddress": person["emailAddress"],
+                    "avatarUrls": {"48x48": f"{self.base_url}/secure/useravatar?size=large"},
+                    "displayName": person["displayName"], "active": True, "timeZone": zone}
         return {
-            "self": f"{self.base_url}/rest/api/3/user?accountId={a.account_id}",
-            "accountId": a.account_id,
-            "displayName": a.display_name,
+            "self": f"{self.base_url}/rest/api/3/user?accountId={person['accountId']}",
+            "accountId": person["accountId"],
+            "avatarUrls": {"48x48": f"{self.base_url}/secure/useravatar?size=large"},
+            "displayName": person["displayName"],
             "active": True,
-            "timeZone": a.time_zone,
+            "timeZone": zone,
             "accountType": "atlassian",
         }
+
+    def people(self) -> list[dict[str, Any]]:
+        """Everyone on the site, the account first, in person_ref's input form."""
+        a = self.account
+        return [{"accountId": a.account_id, "name": a.name, "key": self.user_key,
+                 "displayName": a.display_name, "emailAddress": a.email}, *self.team]
 
     @property
     def user_key(self) -> str:
@@ -307,6 +433,13 @@ class Site:
                 "issuetype": f["issuetype"],
             },
         }
+
+    def component(self, project: dict[str, Any], name: str) -> dict[str, Any]:
+        component_id = str(10500 + sum(map(ord, project["key"] + name)) % 9000)
+        return {"self": f"{self.base_url}/rest/api/3/component/{component_id}",
+                "id": component_id, "name": name, "description": f"{name} ({project['name']})",
+                "assigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False,
+                "project": project["key"], "projectId": int(project["id"])}
 
     def add_link(self, blocker_key: str, blocked_key: str, type_name: str = "Blocks") -> None:
         link_type = next(t for t in LINK_TYPES if t["name"] == type_name)
