@@ -17,6 +17,7 @@ from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import TrackerError
 from pmsync.kit.cursor import SyncClock
+from pmsync.kit.errors import HttpError
 from pmsync.model import Sprint, split_key
 from pmsync.once import oldest_first, write_once
 from pmsync_jira import adf, mapping, search, wiki
@@ -52,6 +53,8 @@ class JiraConnector:
         self.site = JiraSite(tracker)
         self._pages: Pages | None = None
         self._myself: dict[str, Any] | None = None
+        self._boards: dict[str, str] = {}  # board id -> its project, from the last reconcile
+        self._known_sprints: set[int] = set()  # sprints a board listed: their records win
 
     def item_url(self, item_key: str) -> str:
         return f"{self.url}/browse/{split_key(item_key)[1]}"
@@ -70,12 +73,19 @@ class JiraConnector:
             me = self.site.myself()
             state.update(deployment=self.site.detect_deployment(),
                          time_zone=me.get("timeZone") or "UTC")
-            ids = mapping.discover_fields(self.site.fields(), self.tracker.options)
-            state["fields"] = ids.as_json()
+            boards = self._scrum_boards()
+            ids = mapping.discover_fields(self.site.fields(), self.tracker.options,
+                                          tuple(self._estimation_fields(boards)))
+            sprints = list(self._board_sprints(boards))
+            state.update(fields=ids.as_json(),
+                         boards={str(b["id"]): (b.get("location") or {}).get("projectKey")
+                                 for b in boards},
+                         board_sprints=sorted({int(s.key.rsplit(":", 1)[1]) for s in sprints}))
             log.info("%s: custom fields %s", self.name, ids)
-            yield SyncBatch(sprints=tuple(self._board_sprints()),
-                            releases=tuple(self._releases()))
+            yield SyncBatch(sprints=tuple(sprints), releases=tuple(self._releases()))
         ids = mapping.FieldIds.from_json(state["fields"])
+        self._boards = dict(state.get("boards") or {})
+        self._known_sprints = set(state.get("board_sprints") or ())
         since = None if clock.first else state.get("updated")
         newest = state.get("updated")
         outside: set[str] = set()
@@ -97,7 +107,8 @@ class JiraConnector:
             item, item_links = mapping.map_issue(raw, self.name, self.url, ids, self.link_types)
             items.append(item)
             links.extend(item_links)
-            for sprint in mapping.issue_sprints(raw, self.name, ids):
+            for sprint in mapping.issue_sprints(raw, self.name, ids, self._boards,
+                                                self._known_sprints):
                 sprints[sprint.key] = sprint
             for version in (raw.get("fields") or {}).get("fixVersions") or ():
                 release = mapping.map_version(version, self.name)
@@ -149,20 +160,36 @@ class JiraConnector:
             clause += f' AND updated >= "{search.jql_time(since, overlap, time_zone)}"'
         return f"{clause} ORDER BY updated ASC, key ASC"
 
-    def _board_sprints(self) -> Iterator[Sprint]:
-        seen = set()
+    def _scrum_boards(self) -> list[dict[str, Any]]:
+        boards: dict[int, dict[str, Any]] = {}
         for project in self.projects:
-            for boards in search.offset_pages(self.site, "/rest/agile/1.0/board", "listing boards",
-                                              "values", {"projectKeyOrId": project}):
-                for board in boards:
-                    if board.get("type") != "scrum" or board["id"] in seen:
-                        continue
-                    seen.add(board["id"])
-                    for sprints in search.offset_pages(
-                            self.site, f"/rest/agile/1.0/board/{board['id']}/sprint",
-                            "listing sprints", "values"):
-                        for sprint in sprints:
-                            yield mapping.map_sprint(sprint, self.name, board)
+            for page in search.offset_pages(self.site, "/rest/agile/1.0/board", "listing boards",
+                                            "values", {"projectKeyOrId": project}):
+                boards.update({b["id"]: b for b in page if b.get("type") == "scrum"})
+        return list(boards.values())
+
+    def _estimation_fields(self, boards: list[dict[str, Any]]) -> Iterator[str]:
+        """Each board's estimation field, as Jira Software sums it for velocity."""
+        for board in boards:
+            try:
+                config = self.site.call("GET", f"/rest/agile/1.0/board/{board['id']}/configuration",
+                                        "reading a board's configuration") or {}
+            except HttpError as exc:
+                if exc.status not in (403, 404):  # a board we may not see: the others decide
+                    raise
+                continue
+            estimation = config.get("estimation") or {}
+            field_id = (estimation.get("field") or {}).get("fieldId")
+            if estimation.get("type") == "field" and field_id:
+                yield field_id
+
+    def _board_sprints(self, boards: list[dict[str, Any]]) -> Iterator[Sprint]:
+        for board in boards:
+            for sprints in search.offset_pages(
+                    self.site, f"/rest/agile/1.0/board/{board['id']}/sprint", "listing sprints",
+                    "values"):
+                for sprint in sprints:
+                    yield mapping.map_sprint(sprint, self.name, board)
 
     def _releases(self):
         for project in self.projects:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,31 +35,46 @@ STORY_POINT_NAMES = ("Story Points", "Story point estimate")
 class FieldIds:
     """The site's ids for the custom fields we map (they differ per site).
 
-    A site with company- and team-managed projects has two story-point fields
-    ("Story Points" and "Story point estimate"); an issue uses whichever is set.
+    A site with company- and team-managed projects has two estimate fields (its
+    boards name them); an issue uses whichever is set. ``names`` resolves a
+    changelog item that carries only the field's display name (older Server and
+    Data Center) to the field's id, as the site's /field list says.
     """
 
     sprint: str | None = None
     story_points: tuple[str, ...] = ()
     start_date: str | None = None
     epic_link: str | None = None
+    names: dict[str, str] = field(default_factory=dict)  # display name -> field id
 
     def search_fields(self) -> list[str]:
         custom = [self.sprint, *self.story_points, self.start_date, self.epic_link]
         return SYSTEM_FIELDS + [f for f in custom if f]
 
+    def roles(self) -> dict[str, str]:
+        """Field id -> what pmsync records of its changes."""
+        roles = {"duedate": "due", "status": "status"}
+        roles.update({f: "estimate" for f in self.story_points})
+        if self.start_date:
+            roles[self.start_date] = "start"
+        if self.sprint:
+            roles[self.sprint] = "sprint"
+        return roles
+
     def as_json(self) -> dict[str, Any]:
         return {"sprint": self.sprint, "story_points": list(self.story_points),
-                "start_date": self.start_date, "epic_link": self.epic_link}
+                "start_date": self.start_date, "epic_link": self.epic_link, "names": self.names}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FieldIds:
         return cls(data.get("sprint"), tuple(data.get("story_points") or ()),
-                   data.get("start_date"), data.get("epic_link"))
+                   data.get("start_date"), data.get("epic_link"), dict(data.get("names") or {}))
 
 
-def discover_fields(fields: list[dict[str, Any]], overrides: dict[str, str]) -> FieldIds:
-    """Match on schema.custom (locale-independent), then on the English name."""
+def discover_fields(fields: list[dict[str, Any]], overrides: dict[str, Any],
+                    board_estimates: tuple[str, ...] = ()) -> FieldIds:
+    """Overrides first; then what the site says: the boards' estimation fields (as Jira
+    Software itself sums them), schema.custom (locale-independent); English names last."""
 
     def by_override(key: str) -> str | None:
         wanted = overrides.get(key)
@@ -71,18 +86,31 @@ def discover_fields(fields: list[dict[str, Any]], overrides: dict[str, str]) -> 
                  and (not names or f.get("name") in names)]
         return found or [f["id"] for f in fields if f.get("name") in names]
 
+    known = {f.get("id") for f in fields}
     points = by_override("story_points_field")
-    return FieldIds(
+    estimates = [f for f in board_estimates if f in known and f.startswith("customfield_")]
+    ids = FieldIds(
         sprint=by_override("sprint_field") or next(iter(by_schema((SPRINT_SCHEMA,), ())), None)
         or next(iter(by_schema((), ("Sprint",))), None),
-        story_points=(points,) if points else tuple(
-            by_schema((STORY_POINT_SCHEMAS[0],)) + by_schema((STORY_POINT_SCHEMAS[1],),
-                                                             STORY_POINT_NAMES)),
+        story_points=(points,) if points else tuple(dict.fromkeys(
+            estimates or by_schema((STORY_POINT_SCHEMAS[0],))
+            + by_schema((STORY_POINT_SCHEMAS[1],), STORY_POINT_NAMES))),
         start_date=by_override("start_date_field")
         or next(iter(by_schema(START_DATE_SCHEMAS[:1], ("Start date",))), None)
         or next(iter(by_schema(START_DATE_SCHEMAS[1:])), None),
         epic_link=next(iter(by_schema((EPIC_LINK_SCHEMA,), ())), None),
     )
+    return replace(ids, names=display_names(fields, set(ids.roles())))
+
+
+def display_names(fields: list[dict[str, Any]], tracked: set[str]) -> dict[str, str]:
+    """Display name -> id of the tracked fields, when the name is unambiguous among them."""
+    owners: dict[str, set[str]] = {}
+    for f in fields:
+        if f.get("name"):
+            owners.setdefault(f["name"], set()).add(f.get("id"))
+    return {name: next(iter(ids & tracked)) for name, ids in owners.items()
+            if len(ids & tracked) == 1 and len(ids) == 1}
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -118,26 +146,39 @@ def status_category(fields: dict[str, Any]) -> str:
     return CATEGORY.get(key, "todo")
 
 
-LEGACY_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
+# DC's sprint field: "com.atlassian.greenhopper.service.sprint.Sprint@1f2e[id=3,rapidViewId=1,
+# state=CLOSED,name=Sprint 3,goal=Ship it, then rest,startDate=…,endDate=…,completeDate=…,
+# sequence=3]". Values may hold commas, so a pair starts only where a known attribute does.
+LEGACY_KEYS = ("id", "rapidViewId", "state", "name", "goal", "startDate", "endDate",
+               "completeDate", "activatedDate", "sequence", "autoStartStop", "synced",
+               "incompleteIssuesDestinationId")
+LEGACY_PAIR = re.compile(r"(?:^|,)(" + "|".join(LEGACY_KEYS) + r")=")
+
+
+def legacy_sprint(text: str) -> dict[str, Any]:
+    """Every attribute of a legacy sprint string, ``<null>`` as None."""
+    body = text[text.find("[") + 1:text.rfind("]")] if "[" in text else text
+    marks = list(LEGACY_PAIR.finditer(body))
+    pairs = {m.group(1): body[m.end():marks[i + 1].start() if i + 1 < len(marks) else len(body)]
+             for i, m in enumerate(marks)}
+    value = {k: (None if v in ("<null>", "") else v) for k, v in pairs.items()}
+    number = value.get("id") or ""
+    return {
+        "id": int(number) if number.isdigit() else number or None,
+        "name": value.get("name"),
+        "state": (value.get("state") or "").lower(),
+        "boardId": value.get("rapidViewId"),
+        "goal": value.get("goal"),
+        "startDate": value.get("startDate"),
+        "endDate": value.get("endDate"),
+        "completeDate": value.get("completeDate"),
+    }
 
 
 def sprint_values(value: Any) -> list[dict[str, Any]]:
     """The sprint field as a list of dicts: Cloud objects, or DC's legacy strings."""
-    out = []
-    for entry in value or []:
-        if isinstance(entry, dict):
-            out.append(entry)
-        elif isinstance(entry, str):
-            pairs = dict(LEGACY_SPRINT.findall(entry))
-            out.append({
-                "id": int(pairs["id"]) if pairs.get("id", "").isdigit() else pairs.get("id"),
-                "name": pairs.get("name"),
-                "state": (pairs.get("state") or "").lower(),
-                "boardId": pairs.get("rapidViewId"),
-                "startDate": None if pairs.get("startDate") in ("<null>", None) else pairs["startDate"],
-                "endDate": None if pairs.get("endDate") in ("<null>", None) else pairs["endDate"],
-            })
-    return out
+    return [entry if isinstance(entry, dict) else legacy_sprint(entry)
+            for entry in value or [] if isinstance(entry, dict | str)]
 
 
 def map_issue(
@@ -185,42 +226,44 @@ def map_issue(
     return item, map_links(issue, tracker, link_types)
 
 
-def issue_sprints(issue: dict[str, Any], tracker: str, ids: FieldIds) -> list[Sprint]:
-    """Sprint records from the issue's own sprint field (no board call needed)."""
+def issue_sprints(issue: dict[str, Any], tracker: str, ids: FieldIds,
+                  boards: dict[str, str], known: set[int]) -> list[Sprint]:
+    """Sprint records from the issue's own sprint field, for sprints no board listed
+    (``known``): a board's own record is complete and wins. ``boards`` gives a board's
+    project, so a record from an issue of another project matches the board's."""
     fields = issue.get("fields") or {}
-    project = (fields.get("project") or {}).get("key")
     out = []
     for value in sprint_values(fields.get(ids.sprint)) if ids.sprint else ():
-        board = {"id": value.get("boardId"), "location": {"projectKey": project}}
-        if value.get("id") is not None and board["id"] is not None:
-            out.append(map_sprint(value, tracker, board))
+        board_id = value.get("boardId")
+        if value.get("id") is None or board_id is None or value["id"] in known:
+            continue
+        project = boards.get(str(board_id)) or (fields.get("project") or {}).get("key")
+        out.append(map_sprint(value, tracker, {"id": board_id,
+                                                "location": {"projectKey": project}}))
     return out
 
 
-FIELD_OF_ITEM = {"duedate": "due", "status": "status"}
-
-
 def map_changelog(item_key: str, histories: list[dict[str, Any]], ids: FieldIds) -> list[Change]:
-    """The changes pmsync tracks (due, start, sprint, estimate, status) from Jira's changelog."""
-    by_id = {ids.sprint: "sprint", ids.start_date: "start", ids.epic_link: None}
-    by_id.update({f: "estimate" for f in ids.story_points})
+    """The changes pmsync tracks (due, start, sprint, estimate, status) from Jira's changelog.
+
+    An item names its field by ``fieldId`` (Cloud, newer Data Center) or only by ``field``,
+    the display name (older Server / Data Center), which the site's field list resolves; an
+    item whose field is not one pmsync tracks is skipped, never guessed.
+    """
+    roles = ids.roles()
     changes = []
     for history in histories:
         at = parse_time(history.get("created"))
         for entry in history.get("items") or ():
-            name = by_id.get(entry.get("fieldId")) or FIELD_OF_ITEM.get(entry.get("field", ""))
-            if name is None:
-                name = {"Sprint": "sprint", "Start date": "start"}.get(entry.get("field", ""))
-                if entry.get("field") in STORY_POINT_NAMES:
-                    name = "estimate"
+            label = entry.get("field") or ""
+            field_id = entry.get("fieldId") or ids.names.get(label) or label
+            name = roles.get(field_id)
             if name is None or at is None:
                 continue
-            # Sprint and status: ids are stable; estimates and dates: the shown value.
+            # Sprints: ids are stable; estimates, dates and statuses: the shown value.
             use_ids = name == "sprint"
             old = entry.get("from") if use_ids else entry.get("fromString")
             new = entry.get("to") if use_ids else entry.get("toString")
-            if name == "status":
-                old, new = entry.get("fromString"), entry.get("toString")
             changes.append(Change(item_key, name, at, old, new, str(history.get("id", ""))))
     return changes
 
