@@ -75,8 +75,8 @@ def test_changelog_items_map_by_field_id_else_by_resolved_name(real_site, tmp_pa
     expected = set()
     for key, histories in site.histories.items():
         for history in histories:
-            for item in history["items"]:  # the site's own record carries fieldId
-                role = roles.get(item["fieldId"])
+            for item in history["items"]:  # the site's own record (WorklogId has no fieldId)
+                role = roles.get(item.get("fieldId"))
                 if role:
                     new = item["to"] if role == "sprint" else item["toString"]
                     expected.add((f"jira:{key}", role, new))
