@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from pmsync import progress
 from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import ConfigError, TrackerError
@@ -131,12 +132,14 @@ class ClickUpConnector:
         return state
 
     def _all_tasks(self, state: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        for list_id in state["lists"]:
+        lists = list(state["lists"])
+        for done, list_id in enumerate(lists, 1):
             yield from paginate(lambda page, lid=list_id: self.http.request(
                 "GET", f"/v2/list/{lid}/task", "listing tasks", params={
                     "page": page, "include_closed": "true", "subtasks": "true",
                     "archived": "false", "order_by": "created"}),
                 PageNumberPaginator(records_at("tasks"), PAGE))
+            progress.current().sync_part(self.name, done, len(lists), "lists")
 
     def _changed_tasks(self, state: dict[str, Any], since_ms: int) -> Iterator[list[dict]]:
         """Tasks updated since ``since_ms``, right whichever way ClickUp orders them.

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from pmsync import progress
 from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import TrackerError
@@ -90,6 +91,8 @@ class JiraConnector:
         newest = state.get("updated")
         outside: set[str] = set()
         jql = self._jql(since, state.get("time_zone", "UTC"), clock.overlap)
+        if progress.current().wants_totals:  # one more request, worth it only on a terminal
+            progress.current().sync_total(self.name, search.count(self.site, jql), "issues")
         for page in search.pages(self.site, jql, ids.search_fields(), self.page_size):
             batch, page_newest = self._map_page(page, ids, outside)
             newest = max(filter(None, [newest, page_newest]), default=None)

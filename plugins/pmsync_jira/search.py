@@ -28,6 +28,17 @@ def pages(site: JiraSite, jql: str, fields: list[str], page_size: int,
     return offset_pages(site, "/rest/api/2/search", "searching issues", "issues", params)
 
 
+def count(site: JiraSite, jql: str) -> int:
+    """What the search will return: Cloud's approximate-count, DC's search total."""
+    if site.is_cloud:
+        body = site.call("POST", "/rest/api/3/search/approximate-count", "counting issues",
+                         body={"jql": jql}, idempotent=True)
+        return int((body or {}).get("count") or 0)
+    body = site.call("GET", "/rest/api/2/search", "counting issues",
+                     params={"jql": jql, "maxResults": 0})
+    return int((body or {}).get("total") or 0)
+
+
 def offset_pages(site: JiraSite, path: str, what: str, key: str,
                  params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
     """A startAt-paged list (search, changelog, comments, boards, sprints)."""

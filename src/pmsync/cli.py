@@ -154,20 +154,23 @@ def _workspace(args):
     return Workspace.open(args.config)
 
 
-def _recorded(step: Callable, locked: bool = True) -> Callable:
-    """Run ``step(ws, args, run)`` inside one recorded run (and the run lock, if ``locked``).
+def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False) -> Callable:
+    """Run ``step(ws, args, run)`` inside one recorded run (and the run lock, if ``locked``);
+    with ``shows_progress``, bars on a terminal (pmsync.progress).
 
     Failures a step carried on past (``run.fail``) are listed, and the exit code is the
     first one's."""
 
     def command(args) -> int:
         from pmsync.lock import run_lock
+        from pmsync.progress import on_terminal
 
         ws = _workspace(args)
         try:
             with run_lock(ws.config.lock_path) if locked else nullcontext(), \
                     ws.store.run(args.command) as run:
-                code = step(ws, args, run)
+                with on_terminal() if shows_progress else nullcontext():
+                    code = step(ws, args, run)
                 for failure in run.failures:
                     print(f"pmsync: error: {failure}", file=sys.stderr)
                 run.exit_code = run.failure_code or code
@@ -365,12 +368,12 @@ def cmd_demo(args) -> int:
 
 COMMANDS: dict[str, Callable] = {
     "init": cmd_init,
-    "sync": _recorded(_sync),
+    "sync": _recorded(_sync, shows_progress=True),
     "check": _recorded(_check, locked=False),
     "baseline": cmd_baseline,
     "alert": _recorded(_alert),
-    "report": _recorded(_report),
-    "run": _recorded(_run),
+    "report": _recorded(_report, shows_progress=True),
+    "run": _recorded(_run, shows_progress=True),
     "runs": cmd_runs,
     "plugins": cmd_plugins,
     "doctor": cmd_doctor,

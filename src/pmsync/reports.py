@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 import pmsync
-from pmsync import charts
+from pmsync import charts, progress
 from pmsync.config import RuleSettings
 from pmsync.connector import PageRequest
 from pmsync.errors import PmsyncError
@@ -177,7 +177,10 @@ def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio
     stop the others. Trackers in ``skip_trackers`` (unreachable this run) get no pages."""
     envs = {"html": template_env(ws), "confluence": template_env(ws)}
     results = []
-    for job in report_jobs(ws, findings, portfolio):
+    jobs = report_jobs(ws, findings, portfolio)
+    shown = progress.current()
+    shown.publishing(len(jobs))
+    for job in jobs:
         result = ReportResult(job.line, job.title, template=job.template)
         try:
             _publish_job(ws, job, envs, portfolio, result, dry_run, skip_trackers)
@@ -185,6 +188,7 @@ def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio
             result.failure = exc
             log.warning("reports: %s not published: %s", job.title, exc)
         results.append(result)
+        shown.published(job.title)
     return results
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pmsync import progress
 from pmsync.connector import SyncBatch
 from pmsync.errors import TrackerError
 from pmsync.store import Run, Store
@@ -47,6 +48,8 @@ def sync_tracker(store: Store, name: str, connector: Any, run_id: int) -> SyncRe
     log.info("%s: %s sync", name, "full" if cursor is None else "incremental")
     fetched = changed = 0
     new_cursor = cursor
+    shown = progress.current()
+    shown.sync_started(name)
     batches = connector.fetch(cursor)
     # The first answer proves the credentials before the store is touched at all.
     first = next(batches, None)
@@ -54,12 +57,14 @@ def sync_tracker(store: Store, name: str, connector: Any, run_id: int) -> SyncRe
         for batch in itertools.chain([first] if first is not None else [], batches):
             changed += _write(store, name, batch, run_id)
             fetched += len(batch.items)
+            shown.fetched(name, fetched)
             if batch.items:
                 log.info("%s: fetched %d items", name, fetched)
             new_cursor = batch.cursor if batch.cursor is not None else new_cursor
         if new_cursor is not None:
             store.set_cursor(name, new_cursor, run_id)
         store.log_sync(run_id, name, fetched, changed, cursor is None)
+    shown.sync_done(name)
     log.info("%s: %d items fetched, %d records changed", name, fetched, changed)
     return SyncResult(name, fetched, changed, cursor is None)
 

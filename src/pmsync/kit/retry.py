@@ -30,6 +30,7 @@ from typing import Any
 import requests
 from tenacity import RetryCallState, wait_exponential, wait_random
 
+from pmsync import progress
 from pmsync.kit.errors import HttpAuthError, HttpError
 
 log = logging.getLogger("pmsync.http")
@@ -157,6 +158,7 @@ class Pacer:
 def announce(seconds: float, vendor: Vendor) -> None:
     if seconds >= LOG_WAITS_FROM:
         log.info("waiting %.0f s for %s's rate limit", seconds, vendor.name)
+        progress.current().waiting(seconds, vendor.name)
 
 
 @dataclass
