@@ -90,7 +90,7 @@ def _short(text: str, limit: int) -> str:
 
 def _bar_tooltip(bar: Bar, percentile: float) -> str:
     start = bar.start.isoformat() if bar.start_known else "no start date"
-    parts = [f"{bar.label} {bar.title}", f"{start} → due {bar.due.isoformat()}"]
+    parts = [f"{bar.label} {_short(bar.title, 300)}", f"{start} → due {bar.due.isoformat()}"]
     if bar.forecast:
         parts.append(f"forecast p{percentile:g}: {bar.forecast.isoformat()}"
                      + (" (after due)" if bar.late else ""))

@@ -63,6 +63,12 @@ def markup_text(value: Any) -> Any:
     return value
 
 
+def md_link(text: Any, url: Any) -> MdSafe:
+    """``[text](url)`` for an http(s) URL; the text alone, escaped, for any other."""
+    target = safe_url(url)
+    return MdSafe(f"[{md_escape(text)}]({target})" if target else md_escape(text))
+
+
 def link_target(value: Any) -> str:
     """The ``url`` filter: an http(s) URL made inert, or "" (the template drops the link)."""
     return safe_url(value) or ""
@@ -77,6 +83,7 @@ def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment
     if page_format == "markdown":
         env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
         env.filters["url"] = lambda value: MdSafe(link_target(value))
+        env.filters["md_link"] = md_link
     else:  # HTML and Confluence storage are markup: HTML-escape everything
         env = jinja2.Environment(autoescape=True, finalize=markup_text, **common)
         env.filters["url"] = link_target
@@ -112,6 +119,11 @@ def chart_markup(target: str, svgs: dict[str, str]) -> dict[str, Any]:
     if target == "markdown":
         return {name: MdSafe(charts.data_uri(svg)) for name, svg in svgs.items()}
     return {name: ATTACHED_CHARTS[name] for name in svgs if name in ATTACHED_CHARTS}
+
+
+def clean_charts(svgs: dict[str, str]) -> dict[str, str]:
+    """Charts carry tracker text (sprint names, epic titles): no control characters."""
+    return {name: clean(svg) for name, svg in svgs.items()}
 
 
 def chart_attachments(svgs: dict[str, str]) -> dict[str, tuple[bytes, str]]:
@@ -162,11 +174,11 @@ def report_jobs(ws: Workspace, findings: list[Finding], portfolio: Portfolio) ->
         home = frozenset({line.selectors[0].tracker}) if line.selectors else frozenset()
         jobs.append(ReportJob(line.name, "sprint_review", f"Sprint review: {line.name}",
                               sprint_review_key(line.name), f"sprint-review-{slug(line.name)}",
-                              {"review": review}, home, review.charts))
+                              {"review": review}, home, clean_charts(review.charts)))
     plan = roadmap(portfolio, findings, settings_of)
     every = frozenset(s.tracker for line in ws.config.product_lines for s in line.selectors)
     jobs.append(ReportJob("portfolio", "roadmap", "Portfolio roadmap", "roadmap", "roadmap",
-                          {"roadmap": plan}, every, plan.charts))
+                          {"roadmap": plan}, every, clean_charts(plan.charts)))
     return jobs
 
 
@@ -215,8 +227,9 @@ def sprint_review_key(line: str) -> str:
 def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportResult,
                  dry_run: bool, skip_trackers: frozenset[str]) -> None:
     base = {**job.data, "title": job.title, "today": portfolio.today, "portfolio": portfolio}
-    html = envs["html"].get_template(f"{job.template}.html.j2").render(
-        **base, target="html", charts=chart_markup("html", job.svgs))
+    # clean() the whole page too: chart markup and JSON data bypass the per-value finalize.
+    html = clean(envs["html"].get_template(f"{job.template}.html.j2").render(
+        **base, target="html", charts=chart_markup("html", job.svgs)))
     if dry_run:
         result.page_action = "would-publish"
     else:
