@@ -1,15 +1,18 @@
-"""Benchmark (issue 5): ClickUp full and incremental sync under a rate limit.
+"""Benchmark (issues 5 and 11): ClickUp full and incremental sync under its rate limit.
 
-    python benchmarks/clickup_sync.py [--tasks 20000] [--lists 10] [--limit 70] [--window 5]
+    python benchmarks/clickup_sync.py [--tasks 20000] [--lists 10] [--limit 100] [--window 60]
 
-Runs the sandbox as its own process with 20,000 ClickUp tasks in 10 lists and a
-per-token limit shortened to LIMIT requests per WINDOW seconds (ClickUp's own is
-100 per minute), so the full sync spans at least three windows. Then
-`pmsync sync` twice in child processes: full, and incremental after 1 % of the
-tasks changed. Checks the issue's bounds:
+Runs the sandbox as its own process with 20,000 ClickUp tasks in 10 lists and
+ClickUp's per-token limit, 100 requests per 60 s, with its whole-second
+X-RateLimit-Reset (``--limit 70 --window 5`` shortens it for a quick run), so the
+full sync spans at least three windows. pmsync runs with the default config
+(no retry_attempts raised). Then `pmsync sync` twice in child processes: full,
+and incremental after 1 % of the tasks changed. Checks the issues' bounds:
+- both syncs exit 0;
 - full: requests <= ceil(tasks per list / 100) per list + the hierarchy calls;
-  no 429 at all; wall time within 10 % of the rate-limit bound
-  (requests / limit x window);
+  at most 2 answers 429; wall time within 10 % of the rate-limit bound
+  (requests / limit x window), and never below the floor (the start of the
+  last window the requests need);
 - incremental: requests <= 5 % of the full sync's.
 """
 
@@ -50,8 +53,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--lists", type=int, default=10)
-    parser.add_argument("--limit", type=int, default=70)
-    parser.add_argument("--window", type=float, default=5.0)
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--window", type=float, default=60.0)
     args = parser.parse_args()
 
     port = free_port()
@@ -93,6 +96,7 @@ requests_per_minute = {args.limit}
     minimum_pages = sum(max(1, math.ceil(n / 100)) for n in per_list.values())
     full_total, inc_total = sum(full.values()), sum(incremental.values())
     bound = full_total / args.limit * args.window
+    floor = (math.ceil(full_total / args.limit) - 1) * args.window
     print(f"tasks {args.tasks} in {len(per_list)} lists; limit {args.limit} requests per "
           f"{args.window:g} s window")
     print(f"{'':22}{'full':>10}{'incremental':>14}")
@@ -105,11 +109,12 @@ requests_per_minute = {args.limit}
           f"{stats['throttled'] - throttled_full} in the incremental")
     print(f"list pages {full['list task pages']} vs ceil(tasks/100) per list = {minimum_pages}")
     print(f"rate-limit bound {bound:.2f} s; full wall / bound = {full_wall / bound:.3f} "
-          f"(spans {math.ceil(full_total / args.limit)} windows)")
+          f"(spans {math.ceil(full_total / args.limit)} windows; floor {floor:.0f} s, "
+          f"wall - floor = {full_wall - floor:.2f} s)")
     print(f"incremental / full requests = {inc_total / full_total:.4f} (bound 0.05, "
           f"{changed} tasks changed)")
-    ok = (full["list task pages"] <= minimum_pages and stats["throttled"] == 0
-          and full_wall <= 1.10 * bound and inc_total <= 0.05 * full_total
+    ok = (full["list task pages"] <= minimum_pages and stats["throttled"] <= 2
+          and floor <= full_wall <= 1.10 * bound and inc_total <= 0.05 * full_total
           and math.ceil(full_total / args.limit) >= 3)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
