@@ -17,6 +17,7 @@ from pmsync.config import TrackerConfig
 from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, SyncBatch
 from pmsync.errors import ConfigError, TrackerError
 from pmsync.kit.cursor import SyncClock
+from pmsync.kit.errors import HttpError
 from pmsync.kit.http import HttpClient
 from pmsync.kit.marker import last_line, marker, read_footer
 from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
@@ -194,6 +195,21 @@ class ClickUpConnector:
                         mine=bool(me) and str((c.get("user") or {}).get("id", "")) == me,
                         text=str(c.get("comment_text") or ""))
                 for page in pages for c in page]
+
+    def existing_keys(self, item_keys: list[str]) -> dict[str, str | None]:
+        """Each task as it is now: its key, or None when it was deleted. A task keeps its id
+        wherever it moves; ClickUp has no keyed batch search, so one GET a task (only for
+        the few items of new or changed findings)."""
+        found: dict[str, str | None] = {}
+        for key in dict.fromkeys(item_keys):
+            try:
+                self.http.request("GET", f"/v2/task/{split_key(key)[1]}", "checking a task")
+                found[key] = key
+            except HttpError as exc:
+                if exc.status != 404:
+                    raise
+                found[key] = None
+        return found
 
     def comment_text(self, message: AlertMessage) -> str:
         return render_comment(message, self.item_url)

@@ -9,6 +9,7 @@ per hundred changed issues and nothing else.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -31,6 +32,13 @@ log = logging.getLogger("pmsync.jira")
 def read_marker(body: Any) -> str | None:
     """The fingerprint in a comment's footer: ADF on Cloud, wiki markup on Data Center."""
     return wiki.find_marker(body) if isinstance(body, str) else adf.find_marker(body)
+
+
+def _missing_keys(exc: HttpError) -> set[str]:
+    """The keys a 400 from the search names as not existing."""
+    body = exc.body() if isinstance(exc.body(), dict) else {}
+    text = " ".join(str(m) for m in body.get("errorMessages") or ())
+    return set(re.findall(r"[Aa]n issue with key '([A-Za-z][\w]*-\d+)' does not exist", text))
 
 
 def body_text(body: Any) -> str:
@@ -146,6 +154,45 @@ class JiraConnector:
                     item, _ = mapping.map_issue(raw, self.name, self.url, ids, self.link_types)
                     items.append(item)
         return SyncBatch(items=tuple(items))
+
+    def existing_keys(self, item_keys: list[str]) -> dict[str, str | None]:
+        """Each key's item as it is now: its key (a new one when the issue was moved), or
+        None when it was deleted. One key-only search per hundred keys; Jira refuses a
+        search naming a deleted key (400, "An issue with key 'X' does not exist"), so those
+        are taken out and the search asked again, and a moved issue answers to its old key
+        with its new one, which one GET of the old key tells."""
+        found: dict[str, str | None] = {}
+        natives = sorted({split_key(k)[1] for k in item_keys})
+        for start in range(0, len(natives), 100):
+            batch = natives[start:start + 100]
+            while batch:
+                jql = f"key in ({', '.join(batch)})"
+                try:
+                    keys = {raw["key"] for page in search.pages(self.site, jql, ["key"], 100,
+                                                                 changelog=False)
+                            for raw in page}
+                except HttpError as exc:
+                    missing = _missing_keys(exc) & set(batch)
+                    if exc.status != 400 or not missing:
+                        raise
+                    found.update(dict.fromkeys(missing))
+                    batch = [k for k in batch if k not in missing]
+                    continue
+                for key in batch:
+                    found[key] = key if key in keys else self._current_key(key)
+                break
+        return {k: (f"{self.name}:{found[split_key(k)[1]]}" if found.get(split_key(k)[1])
+                    else None) for k in item_keys}
+
+    def _current_key(self, key: str) -> str | None:
+        try:
+            issue = self.site.call("GET", f"/rest/api/{self.site.api}/issue/{key}",
+                                   "looking up a moved issue", params={"fields": "key"})
+        except HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return str((issue or {}).get("key") or "") or None
 
     def _all_keys(self) -> set[str]:
         """Every issue key the projects hold now: a cheap key-only search."""

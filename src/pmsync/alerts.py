@@ -15,6 +15,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from pmsync.connector import AlertFact, AlertMessage, Comment
+from pmsync.errors import TrackerError
 from pmsync.model import Finding, fingerprint, split_key
 from pmsync.once import oldest_first, plain
 from pmsync.portfolio import Portfolio
@@ -101,7 +102,8 @@ def sync_alerts(
     live: set[tuple[str, str]] = {key for key in ledger if key[0] in suppressed}
 
     links = links or {}
-    for fp, target, rule, subject, message in _messages(ws, findings, portfolio, links):
+    writes = []
+    for fp, target, rule, subject, message, names in _messages(ws, findings, portfolio, links):
         tracker = split_key(target)[0]
         label = f"{rule} on {target}"
         if tracker not in ws.config.trackers or target not in portfolio.items:
@@ -121,7 +123,18 @@ def sync_alerts(
         if dry_run:
             (plan.edited if entry else plan.created).append(label)
             continue
-        connector = ws.connector(tracker)
+        writes.append((fp, target, rule, subject, message, names, label, entry, digest))
+
+    # Before a comment is posted or edited, the items it names must still be there: a
+    # deleted one would otherwise keep its finding (and comment) until the next reconcile.
+    gone = _gone(ws, {name for write in writes for name in write[5]}, skip_trackers)
+    for fp, target, rule, subject, message, names, label, entry, digest in writes:
+        if gone & set(names):
+            live.discard((fp, target))  # its open comment, if any, is resolved below
+            plan.skipped.append(f"{label} (names a deleted item: "
+                                f"{', '.join(sorted(gone & set(names)))})")
+            continue
+        connector = ws.connector(split_key(target)[0])
         existing = _ours(connector, target, fp, entry.comment_id if entry else None)
         if existing is None:
             comment_id = connector.post_comment(target, message)
@@ -141,7 +154,8 @@ def sync_alerts(
             continue
         label = f"{entry.rule} on {target}"
         tracker = split_key(target)[0]
-        if tracker not in ws.config.trackers or tracker in skip_trackers or not entry.comment_id:
+        if tracker not in ws.config.trackers or tracker in skip_trackers or not entry.comment_id \
+                or target in gone:
             plan.skipped.append(label)
             continue
         if dry_run:
@@ -159,6 +173,34 @@ def sync_alerts(
     log.info("alerts: %d created, %d edited, %d resolved, %d unchanged", len(plan.created),
              len(plan.edited), len(plan.resolved), len(plan.unchanged))
     return plan
+
+
+def _gone(ws: Workspace, keys: set[str], skip_trackers: frozenset[str]) -> set[str]:
+    """Those of ``keys`` whose item was deleted, asking each tracker once (keys only). A
+    moved item answers under its new key: it is the same item, not gone."""
+    gone: set[str] = set()
+    by_tracker: dict[str, list[str]] = {}
+    for key in sorted(keys):
+        by_tracker.setdefault(split_key(key)[0], []).append(key)
+    for tracker, asked in by_tracker.items():
+        if tracker not in ws.config.trackers or tracker in skip_trackers:
+            continue
+        check = getattr(ws.connector(tracker), "existing_keys", None)
+        if check is None:
+            continue  # a connector that cannot tell: trust the last sync
+        try:
+            now = check(asked)
+        except TrackerError as exc:  # the check is a courtesy: the next reconcile catches up
+            log.warning("alerts: could not check that %d items still exist: %s", len(asked), exc)
+            continue
+        moved = {k: v for k, v in now.items() if v and v != k}
+        if moved:
+            log.info("alerts: moved since the last sync: %s", ", ".join(
+                f"{k} is now {v}" for k, v in sorted(moved.items())))
+        gone.update(k for k, v in now.items() if v is None)
+    if gone:
+        log.info("alerts: deleted since the last sync: %s", ", ".join(sorted(gone)))
+    return gone
 
 
 def _ours(connector, target: str, fp: str, known_id: str | None) -> Comment | None:
@@ -182,7 +224,8 @@ def _ours(connector, target: str, fp: str, known_id: str | None) -> Comment | No
 
 def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
               links: dict[str, str]):
-    """(fingerprint, target, rule, subject, message) for every comment there should be.
+    """(fingerprint, target, rule, subject, message, the item keys it names) for every
+    comment there should be.
 
     Lines in digest mode get one comment per epic listing all of its findings."""
     digest_lines = {line.name for line in ws.config.product_lines if line.alerts == "digest"}
@@ -193,8 +236,9 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
             if line in digest_lines:
                 digests.setdefault(target, []).append(finding)
             else:
+                names = (target, finding.subject_key, *finding.related_keys)
                 yield (finding.fingerprint, target, finding.rule, finding.subject_key,
-                       compose(finding, portfolio, links.get(finding.product_line or "")))
+                       compose(finding, portfolio, links.get(finding.product_line or "")), names)
     for target, group in sorted(digests.items()):
         epic = portfolio.items[target]
         fp = fingerprint("digest", target)
@@ -209,7 +253,7 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
             advice="Each line is one finding; `pmsync check --explain FINGERPRINT` shows why.",
             report_url=links.get(epic.product_line or ""),
         )
-        yield fp, target, "digest", target, message
+        yield fp, target, "digest", target, message, (target,)
 
 
 def _resolved_message(entry: AlertEntry, portfolio: Portfolio, today: str) -> AlertMessage:

@@ -112,6 +112,10 @@ class Connector(Protocol):
     def comment_text(self, message: AlertMessage) -> str:
         """``message`` as the plain ``Comment.text`` a comment holding it reads back as."""
 
+    def existing_keys(self, item_keys: list[str]) -> dict[str, str | None]:
+        """Each item key as the tracker knows it now: the same key, the key a moved item
+        has now, or None when the item was deleted. Cheap: keys only, batched."""
+
     def publish_page(self, request: PageRequest) -> PublishedPage: ...
 
     def item_url(self, item_key: str) -> str: ...
