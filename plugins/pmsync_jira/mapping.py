@@ -113,20 +113,27 @@ def display_names(fields: list[dict[str, Any]], tracked: set[str]) -> dict[str, 
             if len(ids & tracked) == 1 and len(ids) == 1}
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """Jira's '2026-11-20T10:11:12.345+0000' (and agile's '+10:00' / 'Z') → aware UTC."""
-    if not value:
+def parse_time(value: Any) -> datetime | None:
+    """Jira's '2026-11-20T10:11:12.345+0000' (and agile's '+10:00' / 'Z') → aware UTC;
+    anything else (absent, or not a timestamp) is unknown, not a crash."""
+    if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip().replace("Z", "+00:00")
     text = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text)
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
-def parse_date(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
+def parse_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def item_kind(issuetype: dict[str, Any]) -> str:
