@@ -12,7 +12,7 @@ from typing import Any
 
 from pmsync.sandbox.confluence_attachments import show_images
 from pmsync.sandbox.server import HttpError, Request, Response, route
-from pmsync.sandbox.site import Site, jira_time
+from pmsync.sandbox.site import Site, jira_time, keep_version
 
 MAX_LIMIT = 250
 
@@ -104,8 +104,10 @@ def _storage_body(body: dict[str, Any]) -> str:
     value = body.get("body") if isinstance(body, dict) else None
     if not isinstance(value, dict):
         raise confluence_error(400, "A page body is required")
-    if "storage" in value and isinstance(value["storage"], dict):  # nested write form
-        value = value["storage"]
+    if "storage" in value and isinstance(value["storage"], dict):
+        # The nested write form (PageNestedBodyWrite): the key names the representation.
+        value = {"representation": "storage", **{k: v for k, v in value["storage"].items()
+                                                   if v is not None}}
     if value.get("representation") != "storage" or not isinstance(value.get("value"), str):
         raise confluence_error(400, "Body representation must be 'storage' with a string value")
     return value["value"]
@@ -142,6 +144,7 @@ def create_page(req: Request) -> Response:
             "body": storage,
         }
         site.pages[page["id"]] = page
+        keep_version(page)
     return Response(200, _page_view(site, page, "storage"))
 
 
@@ -188,7 +191,38 @@ def update_page(req: Request) -> Response:
         page["version"] = _version(
             site, number, jira_time(site.now()), (body.get("version") or {}).get("message", "")
         )
+        keep_version(page)
     return Response(200, _page_view(site, page, "storage"))
+
+
+def page_versions(req: Request) -> Response:
+    """GET /pages/{id}/versions: newest first (sort=modified-date for oldest first)."""
+    site = req.site
+    with site.lock:
+        page = _page_or_404(site, req.params["id"])
+        versions = list(reversed(page.get("versions", [])))
+    if req.arg("sort") == "modified-date":
+        versions.reverse()
+    rows = []
+    for v in versions:
+        row = {k: v[k] for k in ("number", "message", "minorEdit", "authorId", "createdAt")}
+        row["page"] = {"id": page["id"], "title": v["title"]}
+        if req.arg("body-format") == "storage":
+            row["page"]["body"] = {"storage": {"representation": "storage", "value": v["body"]}}
+        rows.append(row)
+    return _paged(req, rows, f"pages/{page['id']}/versions")
+
+
+def direct_children(req: Request) -> Response:
+    """GET /pages/{id}/direct-children (and the older /children): the pages right under it."""
+    site = req.site
+    with site.lock:
+        parent = _page_or_404(site, req.params["id"])
+        children = [{"id": p["id"], "status": p["status"], "title": p["title"], "type": "page",
+                     "spaceId": p["spaceId"], "childPosition": p["position"]}
+                    for p in site.pages.values() if p.get("parentId") == parent["id"]]
+    kind = "direct-children" if req.path.endswith("direct-children") else "children"
+    return _paged(req, children, f"pages/{parent['id']}/{kind}")
 
 
 def page_web_view(req: Request) -> Response:
@@ -215,5 +249,8 @@ ROUTES = [
     route("POST", "/wiki/api/v2/pages", create_page),
     route("GET", "/wiki/api/v2/pages/{id}", get_page),
     route("PUT", "/wiki/api/v2/pages/{id}", update_page),
+    route("GET", "/wiki/api/v2/pages/{id}/versions", page_versions),
+    route("GET", "/wiki/api/v2/pages/{id}/direct-children", direct_children),
+    route("GET", "/wiki/api/v2/pages/{id}/children", direct_children),
     route("GET", "/wiki/spaces/{spaceKey}/pages/{id}/{slug}", page_web_view, auth=False),
 ]

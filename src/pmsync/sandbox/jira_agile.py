@@ -81,8 +81,106 @@ def board_configuration(req: Request) -> Response:
     return Response(body=body)
 
 
+def _sprint_or_404(req: Request) -> dict[str, Any]:
+    try:
+        sprint_id = int(req.params["sprintId"])
+    except ValueError:
+        raise HttpError(400, jira_error("The sprint id must be a number.")) from None
+    sprint = req.site.sprints.get(sprint_id)
+    if sprint is None:
+        raise HttpError(404, jira_error(
+            f"Sprint with id {sprint_id} does not exist or you do not have permission to see it."))
+    return sprint
+
+
+def get_sprint(req: Request) -> Response:
+    return Response(body=_sprint_or_404(req))
+
+
+def get_board(req: Request) -> Response:
+    return Response(body=_board_or_404(req))
+
+
+def _issue_page(req: Request, chosen: list[dict[str, Any]]) -> Response:
+    """A page of agile issues: the platform issue plus Jira Software's own fields (the open
+    sprint, closed sprints, flagged), optionally narrowed by ``jql``."""
+    from pmsync.sandbox import jira_api, jql
+    from pmsync.sandbox.jira_views import issue_view
+
+    site = req.site
+    text = req.arg("jql")
+    if text:
+        try:
+            query = jira_api.parse_jql(site, text)
+        except jql.JqlError as exc:
+            raise HttpError(400, jira_error(str(exc))) from None
+        chosen = [i for i in chosen if query.matches(i)]
+        chosen = query.sort(chosen) if query.order_by else chosen
+    start = max(0, req.int_arg("startAt", 0))
+    size = max(1, min(req.int_arg("maxResults", AGILE_MAX), AGILE_MAX))
+    wanted = req.args("fields") or ["*all"]
+    version = "3" if site.is_cloud else "2"
+    issues = []
+    with site.lock:
+        for issue in chosen[start: start + size]:
+            view = issue_view(site, issue, wanted, req.arg("expand") or "", version)
+            if "fields" in view and ("*all" in wanted or "*navigable" in wanted):
+                view["fields"].update(agile_fields(site, issue))
+            issues.append(view)
+    return Response(body={"expand": "schema,names", "startAt": start, "maxResults": size,
+                          "total": len(chosen), "issues": issues})
+
+
+def agile_fields(site: Site, issue: dict[str, Any]) -> dict[str, Any]:
+    from pmsync.sandbox.site import FLAGGED_ID
+
+    refs = issue["fields"].get(site.field_ids["sprint"]) or []
+    sprints = [site.sprints[r["id"]] for r in refs if r["id"] in site.sprints]
+    open_sprint = next((s for s in sprints if s["state"] != "closed"), None)
+    return {"sprint": open_sprint, "closedSprints": [s for s in sprints if s["state"] == "closed"],
+            "flagged": bool(issue["fields"].get(FLAGGED_ID))}
+
+
+def sprint_issues(req: Request) -> Response:
+    sprint = _sprint_or_404(req)
+    site = req.site
+    field = site.field_ids["sprint"]
+    with site.lock:
+        chosen = [i for i in site.issues.values()
+                  if any(r["id"] == sprint["id"] for r in i["fields"].get(field) or [])]
+    return _issue_page(req, chosen)
+
+
+def board_issues(req: Request) -> Response:
+    board = _board_or_404(req)
+    site = req.site
+    with site.lock:
+        chosen = [i for i in site.issues.values()
+                  if i["fields"]["project"]["key"] == board["location"]["projectKey"]]
+    return _issue_page(req, chosen)
+
+
+def board_backlog(req: Request) -> Response:
+    """Issues of the board in no open sprint and not done."""
+    board = _board_or_404(req)
+    site = req.site
+    field = site.field_ids["sprint"]
+    with site.lock:
+        chosen = [i for i in site.issues.values()
+                  if i["fields"]["project"]["key"] == board["location"]["projectKey"]
+                  and i["fields"]["status"]["statusCategory"]["key"] != "done"
+                  and not any(site.sprints.get(r["id"], {}).get("state") in ("active", "future")
+                              for r in i["fields"].get(field) or [])]
+    return _issue_page(req, chosen)
+
+
 ROUTES = [
     route("GET", "/rest/agile/1.0/board", boards),
     route("GET", "/rest/agile/1.0/board/{boardId}/sprint", board_sprints),
     route("GET", "/rest/agile/1.0/board/{boardId}/configuration", board_configuration),
+    route("GET", "/rest/agile/1.0/board/{boardId}", get_board),
+    route("GET", "/rest/agile/1.0/board/{boardId}/issue", board_issues),
+    route("GET", "/rest/agile/1.0/board/{boardId}/backlog", board_backlog),
+    route("GET", "/rest/agile/1.0/sprint/{sprintId}", get_sprint),
+    route("GET", "/rest/agile/1.0/sprint/{sprintId}/issue", sprint_issues),
 ]

@@ -113,7 +113,7 @@ def parse_jql(site: Site, text: str) -> jql.Query:
         return current if current in site.issues else None
 
     with site.lock:
-        return jql.parse(text, site.account.time_zone, keys=current_key)
+        return jql.parse(text, site.account.time_zone, keys=current_key, site=site)
 
 
 def _matching(site: Site, jql_text: str, query: jql.Query) -> list[dict[str, Any]]:

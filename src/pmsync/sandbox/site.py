@@ -62,6 +62,12 @@ LINK_TYPES = [
 ]
 
 
+def keep_version(page: dict[str, Any]) -> None:
+    """Every version of a Confluence page stays readable (v2 /versions, v1 /history)."""
+    page.setdefault("versions", []).append(
+        {**page["version"], "title": page["title"], "body": page["body"]})
+
+
 def parse_time(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
