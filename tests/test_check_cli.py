@@ -21,7 +21,7 @@ def test_check_finds_every_planted_case_and_nothing_else(sandbox, tmp_path, monk
     assert main(["--config", str(path), "sync"]) == 0
     findings = check_json(path, capsys)
     assert all(set(f) == {"rule", "severity", "subject", "product_line", "related", "message",
-                          "fingerprint"} for f in findings)
+                          "fingerprint", "url"} for f in findings)
     got = {(f["rule"], f["subject"], tuple(f["related"])) for f in findings}
     planted = {(rule, subject, related) for rule, cases in sandbox.site.planted.items()
                for subject, related in cases}

@@ -61,7 +61,7 @@ def test_epic_overdue_positive_boundary_and_controls():
     ])
     findings = evaluate(EpicOverdue(), p)
     assert [f.subject_key for f in findings] == ["j:E1"]
-    assert findings[0].message == "Epic j:E1 was due 2026-11-22 and is still doing."
+    assert findings[0].message == "Epic E1 was due 2026-11-22 and is still doing."
     assert evaluate(EpicOverdue(), p, grace_days=1) == []
 
 

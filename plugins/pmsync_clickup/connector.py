@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from pmsync import progress
@@ -21,7 +22,7 @@ from pmsync.kit.errors import HttpError
 from pmsync.kit.http import HttpClient
 from pmsync.kit.marker import last_line, marker, read_footer
 from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
-from pmsync.model import split_key
+from pmsync.model import Sprint, split_key
 from pmsync.once import oldest_first, write_once
 from pmsync.untrusted import fit_message, safe_url
 from pmsync_clickup import mapping
@@ -62,7 +63,7 @@ class ClickUpConnector:
         state = clock.state
         if clock.reconcile:
             state.update(self._hierarchy())
-            sprints = [mapping.map_sprint(state["lists"][lid], self.name, clock.now)
+            sprints = [self._with_url(mapping.map_sprint(state["lists"][lid], self.name, clock.now))
                        for lid in state["sprint_lists"]]
             yield SyncBatch(sprints=tuple(sprints))
         conv = self._conventions(state)
@@ -248,6 +249,12 @@ class ClickUpConnector:
             self._docs = DocPages(self.http, self.team_id, self.app_url, opts["doc_name"],
                                   opts["docs_space"], self._space_lookup, self._my_id)
         return self._docs.publish(request)
+
+    def _with_url(self, sprint: Sprint) -> Sprint:
+        """A sprint is a List: its page in the app."""
+        list_id = split_key(sprint.key)[1].removeprefix("list:")
+        return replace(sprint, facets=(*sprint.facets,
+                                       ("url", f"{self.app_url}/{self.team_id}/v/li/{list_id}")))
 
     def doctor(self):
         """What `pmsync doctor` asks of this tracker (pmsync.doctor.TrackerDoctor)."""

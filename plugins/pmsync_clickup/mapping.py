@@ -92,6 +92,9 @@ def map_task(task: dict[str, Any], conv: Conventions, lists: dict[str, dict[str,
     home_list = lists.get(home) or {"id": home, "name": (task.get("list") or {}).get("name", ""),
                                      "space": task.get("space") or {}, "folder": task.get("folder")}
     facets = list(list_facets(home_list)) + [("tag", t) for t in tags]
+    # What the workspace shows a person: its custom task id (GRO-13) when the Custom Task
+    # IDs ClickApp is on, else the task's name; never the internal id.
+    facets.append(("display_key", task.get("custom_id") or task.get("name") or str(task["id"])))
     assignees = task.get("assignees") or []
     item = WorkItem(
         key=key,

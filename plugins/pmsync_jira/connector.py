@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -20,7 +21,7 @@ from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, 
 from pmsync.errors import TrackerError
 from pmsync.kit.cursor import SyncClock
 from pmsync.kit.errors import HttpError
-from pmsync.model import Sprint, split_key
+from pmsync.model import Sprint, facet_value, split_key
 from pmsync.once import oldest_first, write_once
 from pmsync_jira import adf, mapping, search, wiki
 from pmsync_jira.client import JiraSite
@@ -64,6 +65,15 @@ class JiraConnector:
         self._myself: dict[str, Any] | None = None
         self._boards: dict[str, str] = {}  # board id -> its project, from the last reconcile
         self._known_sprints: set[int] = set()  # sprints a board listed: their records win
+
+    @classmethod
+    def browse_url(cls, tracker: TrackerConfig, key: str) -> str | None:
+        """A page for a record that has no URL of its own: a release's issues (a version's
+        id is all its key holds, and this search works on Cloud and Data Center alike)."""
+        native = split_key(key)[1]
+        if native.startswith("version:"):
+            return f"{tracker.url}/issues/?jql=fixVersion%3D{native.removeprefix('version:')}"
+        return None
 
     def item_url(self, item_key: str) -> str:
         return f"{self.url}/browse/{split_key(item_key)[1]}"
@@ -120,7 +130,7 @@ class JiraConnector:
             links.extend(item_links)
             for sprint in mapping.issue_sprints(raw, self.name, ids, self._boards,
                                                 self._known_sprints):
-                sprints[sprint.key] = sprint
+                sprints[sprint.key] = self._with_url(sprint)
             for version in (raw.get("fields") or {}).get("fixVersions") or ():
                 release = mapping.map_version(version, self.name)
                 releases[release.key] = release
@@ -239,7 +249,18 @@ class JiraConnector:
                     self.site, f"/rest/agile/1.0/board/{board['id']}/sprint", "listing sprints",
                     "values"):
                 for sprint in sprints:
-                    yield mapping.map_sprint(sprint, self.name, board)
+                    yield self._with_url(mapping.map_sprint(sprint, self.name, board))
+
+    def _with_url(self, sprint: Sprint) -> Sprint:
+        """The sprint's report on its board (the RapidBoard address: Data Center serves it,
+        Cloud redirects it to the board's sprint report)."""
+        board = facet_value(sprint.facets, "board")
+        if board is None or facet_value(sprint.facets, "url"):
+            return sprint
+        number = split_key(sprint.key)[1].removeprefix("sprint:")
+        url = (f"{self.url}/secure/RapidBoard.jspa?rapidView={board}&view=reporting"
+               f"&chart=sprintRetrospective&sprint={number}")
+        return replace(sprint, facets=(*sprint.facets, ("url", url)))
 
     def _releases(self):
         for project in self.projects:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
 
 from pmsync.connector import AlertFact, AlertMessage, Comment
 from pmsync.errors import TrackerError
@@ -20,6 +21,7 @@ from pmsync.model import Finding, fingerprint, split_key
 from pmsync.once import oldest_first, plain
 from pmsync.portfolio import Portfolio
 from pmsync.rules import advice_for
+from pmsync.site_time import readable, site_zone
 from pmsync.store import AlertEntry, content_hash
 from pmsync.untrusted import tidy_message
 from pmsync.workspace import Workspace
@@ -60,19 +62,27 @@ def targets_of(portfolio: Portfolio, finding: Finding) -> list[str]:
     return list(dict.fromkeys(targets))
 
 
-def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = None) -> AlertMessage:
+def named(item) -> str:
+    """An item as a person names it: its key and title (the title once, when the key is it)."""
+    return item.name if item.name == item.title else f"{item.name} {item.title}"
+
+
+def compose(finding: Finding, portfolio: Portfolio, report_url: str | None = None,
+            zone: ZoneInfo | None = None) -> AlertMessage:
     subject = portfolio.items.get(finding.subject_key)
-    title = subject.title if subject else finding.subject_key
     facts = [AlertFact("Rule", f"{finding.rule} ({finding.severity})")]
-    facts.append(AlertFact("Item", f"{split_key(finding.subject_key)[1]} {title}",
+    facts.append(AlertFact("Item", named(subject) if subject else split_key(finding.subject_key)[1],
                            link_url=subject.url if subject else None))
     for key in finding.related_keys:
         related = portfolio.items.get(key)
-        label = f"{split_key(key)[1]} {related.title}" if related else key
+        label = named(related) if related else split_key(key)[1]
         line = f" ({related.product_line})" if related and related.product_line else ""
         facts.append(AlertFact("Related", label + line,
                                link_url=related.url if related else None))
-    facts.extend(AlertFact(name.capitalize(), value) for name, value in finding.evidence)
+    # Dates in the site's time zone, as the tracker shows them (not raw ISO stamps).
+    values = readable((value for _, value in finding.evidence), zone or ZoneInfo("UTC"))
+    facts.extend(AlertFact(name.capitalize(), value)
+                 for (name, _), value in zip(finding.evidence, values, strict=True))
     if report_url:
         facts.append(AlertFact("Report", "sprint review", link_url=report_url))
     return AlertMessage(
@@ -237,8 +247,10 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
                 digests.setdefault(target, []).append(finding)
             else:
                 names = (target, finding.subject_key, *finding.related_keys)
+                zone = site_zone(ws, split_key(target)[0])
                 yield (finding.fingerprint, target, finding.rule, finding.subject_key,
-                       compose(finding, portfolio, links.get(finding.product_line or "")), names)
+                       compose(finding, portfolio, links.get(finding.product_line or ""), zone),
+                       names)
     for target, group in sorted(digests.items()):
         epic = portfolio.items[target]
         fp = fingerprint("digest", target)
@@ -248,7 +260,7 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
         message = AlertMessage(
             fingerprint=fp,
             headline=f"{len(group)} open problem{'s' if len(group) != 1 else ''} on "
-                     f"{split_key(target)[1]} {epic.title}",
+                     f"{named(epic)}",
             facts=tuple(facts),
             advice="Each line is one finding; `pmsync check --explain FINGERPRINT` shows why.",
             report_url=links.get(epic.product_line or ""),
@@ -258,7 +270,7 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
 
 def _resolved_message(entry: AlertEntry, portfolio: Portfolio, today: str) -> AlertMessage:
     subject = portfolio.items.get(entry.subject_key)
-    title = f"{split_key(entry.subject_key)[1]} {subject.title}" if subject else entry.subject_key
+    title = named(subject) if subject else split_key(entry.subject_key)[1]
     return AlertMessage(
         fingerprint=entry.fingerprint,
         headline=f"{entry.rule}: {title}",

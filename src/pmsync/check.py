@@ -58,7 +58,38 @@ def explain(portfolio: Portfolio, finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def finding_record(finding: Finding) -> dict:
+def subject_url(portfolio: Portfolio | None, finding: Finding,
+                ws: Workspace | None = None) -> str | None:
+    """Where a person looks at the subject: the item's browse page, a sprint's report page,
+    else what its connector says (``browse_url``, a classmethod: no token needed)."""
+    if portfolio is None:
+        return None
+    item = portfolio.items.get(finding.subject_key)
+    if item is not None:
+        return item.url
+    sprint = portfolio.sprints.get(finding.subject_key)
+    if sprint is not None and sprint.url:
+        return sprint.url
+    tracker = ws.config.trackers.get(split_key(finding.subject_key)[0]) if ws else None
+    if tracker is None:
+        return None
+    factory = ws.registry.connectors[tracker.kind]
+    cls = factory.load() if hasattr(factory, "load") else factory
+    browse = getattr(cls, "browse_url", None)
+    return browse(tracker, finding.subject_key) if browse else None
+
+
+def subject_name(portfolio: Portfolio | None, finding: Finding) -> str:
+    """How a person names the subject (PAY-12, GRO-13, a sprint's name)."""
+    item = portfolio.items.get(finding.subject_key) if portfolio else None
+    if item is not None:
+        return item.name
+    sprint = portfolio.sprints.get(finding.subject_key) if portfolio else None
+    return sprint.name if sprint is not None else split_key(finding.subject_key)[1]
+
+
+def finding_record(finding: Finding, portfolio: Portfolio | None = None,
+                   ws: Workspace | None = None) -> dict:
     """The public JSON shape of ``check --format json``: exactly these keys."""
     return {
         "rule": finding.rule,
@@ -68,18 +99,20 @@ def finding_record(finding: Finding) -> dict:
         "related": list(finding.related_keys),
         "message": finding.message,
         "fingerprint": finding.fingerprint,
+        "url": subject_url(portfolio, finding, ws),
     }
 
 
-def findings_json(findings: list[Finding]) -> str:
-    return json.dumps([finding_record(f) for f in findings], indent=2)
+def findings_json(findings: list[Finding], portfolio: Portfolio | None = None,
+                  ws: Workspace | None = None) -> str:
+    return json.dumps([finding_record(f, portfolio, ws) for f in findings], indent=2)
 
 
-def findings_table(findings: list[Finding]) -> str:
+def findings_table(findings: list[Finding], portfolio: Portfolio | None = None) -> str:
     if not findings:
         return "No findings."
     rows = [("SEVERITY", "RULE", "SUBJECT", "LINE", "MESSAGE")]
-    rows += [(f.severity, f.rule, split_key(f.subject_key)[1], f.product_line or "-", f.message)
+    rows += [(f.severity, f.rule, subject_name(portfolio, f), f.product_line or "-", f.message)
              for f in findings]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]

@@ -221,7 +221,8 @@ def _check(ws, args, run) -> int:
                               "a fingerprint from `pmsync check --format json`")
         print(explain(portfolio, match[0]))
         return EXIT_OK
-    print(findings_json(findings) if args.format == "json" else findings_table(findings))
+    print(findings_json(findings, portfolio, ws) if args.format == "json"
+          else findings_table(findings, portfolio))
     return _fail_on(findings, args.fail_on)
 
 

@@ -43,6 +43,10 @@ def split_key(key: str) -> tuple[str, str]:
     return tracker, native
 
 
+def facet_value(facets: tuple[Facet, ...], name: str) -> str | None:
+    return next((value for facet, value in facets if facet == name), None)
+
+
 @dataclass(frozen=True)
 class WorkItem:
     key: str
@@ -69,6 +73,13 @@ class WorkItem:
     def is_open(self) -> bool:
         return self.status_category not in ("done", "cancelled")
 
+    @property
+    def name(self) -> str:
+        """How a person names it: the tracker's display key (a ClickUp custom task id, or
+        the task's name where the workspace has none; facet "display_key"), else the
+        native key (PAY-12). Never the tracker-qualified key, which is for machines."""
+        return facet_value(self.facets, "display_key") or split_key(self.key)[1]
+
 
 @dataclass(frozen=True)
 class Sprint:
@@ -81,6 +92,11 @@ class Sprint:
     completed: datetime | None = None
     goal: str | None = None
     facets: tuple[Facet, ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        """Its board or report page, when the connector knows one (facet "url")."""
+        return facet_value(self.facets, "url")
 
 
 @dataclass(frozen=True)

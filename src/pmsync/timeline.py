@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from pmsync.model import Release, WorkItem, split_key
+from pmsync.model import Release, WorkItem
 from pmsync.portfolio import Portfolio
 
 
@@ -109,7 +109,7 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
                 continue
             start = epic_start(portfolio, epic)
             bars.append(Bar(
-                key=epic.key, label=split_key(epic.key)[1], title=epic.title, line=line,
+                key=epic.key, label=epic.name, title=epic.title, line=line,
                 start=min(start or portfolio.today, epic.due), due=epic.due,
                 start_known=start is not None, forecast=forecasts.get(epic.key, (None, None))[1]))
         if bars:
@@ -122,7 +122,7 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
             continue
         if ends[0].key in drawn and ends[1].key in drawn:
             arrows.setdefault((ends[0].key, ends[1].key), []).append(
-                f"{split_key(blocker.key)[1]} blocks {split_key(blocked.key)[1]}")
+                f"{blocker.name} blocks {blocked.name}")
     milestones = tuple(Milestone(r.key, r.name, r.release_date, r.released)
                        for r in releases if r.release_date is not None)
     return Timeline(

@@ -52,8 +52,8 @@ class BlockerScheduledLate(DependencyRule):
                 self.severity_of(blocker, blocked),
                 subject_key=blocked.key, product_line=blocked.product_line,
                 related_keys=(blocker.key,),
-                message=(f"{blocked.key} is scheduled to start {start.date().isoformat()} but its "
-                         f"blocker {blocker.key} is scheduled to finish "
+                message=(f"{blocked.name} is scheduled to start {start.date().isoformat()} but its "
+                         f"blocker {blocker.name} is scheduled to finish "
                          f"{finish.date().isoformat()}{_across(blocker, blocked)}."),
                 evidence=(("blocked starts", start.isoformat()),
                           ("blocker finishes", finish.isoformat()),
@@ -82,8 +82,8 @@ class BlockerUnscheduled(DependencyRule):
                 self.severity_of(blocker, blocked),
                 subject_key=blocked.key, product_line=blocked.product_line,
                 related_keys=(blocker.key,),
-                message=(f"{blocked.key} is scheduled to start {start.date().isoformat()} but its "
-                         f"blocker {blocker.key} is not scheduled at all{_across(blocker, blocked)}."),
+                message=(f"{blocked.name} is scheduled to start {start.date().isoformat()} but its "
+                         f"blocker {blocker.name} is not scheduled at all{_across(blocker, blocked)}."),
                 evidence=(("blocked starts", start.isoformat()), ("blocker", "no sprint, no due date")),
             )
 
@@ -102,7 +102,7 @@ class BlockerCancelled(DependencyRule):
                 self.severity_of(blocker, blocked),
                 subject_key=blocked.key, product_line=blocked.product_line,
                 related_keys=(blocker.key,),
-                message=(f"{blocked.key} waits on {blocker.key}, which was cancelled "
+                message=(f"{blocked.name} waits on {blocker.name}, which was cancelled "
                          f"({blocker.status}){_across(blocker, blocked)}."),
                 evidence=(("blocker status", blocker.status),),
             )
@@ -178,9 +178,10 @@ class DependencyCycle(DependencyRule):
                 subject_key=first.key, product_line=first.product_line,
                 related_keys=tuple(component[1:]),
                 message=(f"{len(component)} items block each other in a cycle: "
-                         f"{', '.join(component)}"
+                         f"{', '.join(m.name for m in members)}"
                          + (f" (across {', '.join(lines)})." if len(lines) > 1 else ".")),
-                evidence=(("members", ", ".join(component)), ("lines", ", ".join(lines))),
+                evidence=(("members", ", ".join(m.name for m in members)),
+                          ("lines", ", ".join(lines))),
             )
 
 

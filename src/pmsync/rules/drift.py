@@ -36,7 +36,7 @@ class EpicOverdue(BaseRule):
             # progress in the text would edit the comment (and notify watchers) every night.
             yield self.finding(
                 subject_key=epic.key, product_line=epic.product_line,
-                message=f"Epic {epic.key} was due {epic.due.isoformat()} and is still {epic.status}.",
+                message=f"Epic {epic.name} was due {epic.due.isoformat()} and is still {epic.status}.",
                 evidence=(("due", epic.due.isoformat()), ("status", epic.status)),
             )
 
@@ -67,7 +67,7 @@ class DueDateSlipped(BaseRule):
             when = moves[-1].at.date().isoformat() if moves else "between the runs"
             yield self.finding(
                 subject_key=epic.key, product_line=epic.product_line,
-                message=(f"Epic {epic.key} is now due {epic.due.isoformat()}, "
+                message=(f"Epic {epic.name} is now due {epic.due.isoformat()}, "
                          f"{(epic.due - old).days} days later than at the baseline "
                          f"({old.isoformat()})."),
                 evidence=(("due at baseline", old.isoformat()), ("due now", epic.due.isoformat()),
@@ -93,8 +93,8 @@ class ChildAfterEpicDue(BaseRule):
                 yield self.finding(
                     subject_key=child.key, product_line=child.product_line,
                     related_keys=(epic.key,),
-                    message=(f"{child.key} is scheduled to finish {finish.date().isoformat()}, "
-                             f"after its epic {epic.key} is due ({epic.due.isoformat()})."),
+                    message=(f"{child.name} is scheduled to finish {finish.date().isoformat()}, "
+                             f"after its epic {epic.name} is due ({epic.due.isoformat()})."),
                     evidence=(("child finishes", finish.date().isoformat()),
                               ("epic due", epic.due.isoformat())),
                 )
@@ -149,7 +149,7 @@ class ScopeGrowth(BaseRule):
                 continue
             yield self.finding(
                 subject_key=epic.key, product_line=epic.product_line,
-                message=(f"Epic {epic.key} grew from {old_scope:g} to {now_scope:g} {unit} "
+                message=(f"Epic {epic.name} grew from {old_scope:g} to {now_scope:g} {unit} "
                          f"since the baseline (+{growth:.0f} %)."),
                 evidence=(("scope at baseline", f"{old_scope:g} {unit}"),
                           ("scope now", f"{now_scope:g} {unit}"),
@@ -198,7 +198,7 @@ class ReleaseSlipped(BaseRule):
                     message=(f"Release {release.name} was due {release.release_date.isoformat()} "
                              f"and is not released; {len(open_items)} of its items are open."),
                     evidence=(("release date", release.release_date.isoformat()),
-                              ("open items", ", ".join(sorted(i.key for i in open_items)[:10]))),
+                              ("open items", ", ".join(sorted(i.name for i in open_items)[:10]))),
                 )
 
 
@@ -223,7 +223,7 @@ class StaleEpic(BaseRule):
             # No date in the text: it would move (and edit the comment) as time passes.
             yield self.finding(
                 subject_key=epic.key, product_line=epic.product_line,
-                message=(f"Epic {epic.key} is in progress but nothing on it or its children "
+                message=(f"Epic {epic.name} is in progress but nothing on it or its children "
                          f"changed in the last {quiet_for:g} days."),
                 evidence=(("quiet for more than", f"{quiet_for:g} days"),),
             )

@@ -53,7 +53,7 @@ class ForecastAfterDue(BaseRule):
             p_text = outlook.landing.isoformat() if outlook.landing else "beyond 2 years"
             yield self.finding(
                 subject_key=epic.key, product_line=line,
-                message=(f"Epic {epic.key} is due {epic.due.isoformat()} but at its line's "
+                message=(f"Epic {epic.name} is due {epic.due.isoformat()} but at its line's "
                          f"recent pace its remaining {outlook.remaining:g} {unit} finish by "
                          f"{p_text} ({p:g} % confidence)."),
                 evidence=(("remaining", f"{outlook.remaining:g} {unit}"), ("p50", p50_text),
