@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pmsync.cli import main
 from pmsync.portfolio import Portfolio
@@ -155,6 +156,24 @@ def test_a_429_waits_for_the_reset(sandbox, tmp_path, monkeypatch):
         sandbox.server.realms["clickup"].limit()
     assert connector.check_auth() == ws.name
     assert ws.throttled >= 1
+
+
+def test_whole_second_resets_never_draw_a_429_and_a_long_wait_is_logged_once_each(
+        sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
+    """ClickUp says the reset in whole seconds, up to a second before the window turns:
+    pacing waits past it, so no request meets a 429; each wait of more than a few
+    seconds is one log line saying what it waits for."""
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    sandbox.clickup.rate_limit = RateLimit(limit=6, window=4)
+    assert sandbox.clickup.whole_second_reset
+    capsys.readouterr()
+    assert run(path, "sync") == 0
+    err = capsys.readouterr().err
+    assert sandbox.clickup.throttled == 0
+    waits = [line for line in err.splitlines() if "rate limit" in line]
+    assert waits and all(re.search(r"waiting \d+ s for ClickUp's rate limit", w) for w in waits)
+    clickup_requests = sum(p.startswith("/api/") for _, p, _ in sandbox.requests)
+    assert len(waits) <= clickup_requests // 6  # one line per window waited, no more
 
 
 def test_bad_clickup_token_exits_3_with_ecode(sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
