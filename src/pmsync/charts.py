@@ -90,7 +90,7 @@ def _short(text: str, limit: int) -> str:
 
 def _bar_tooltip(bar: Bar, percentile: float) -> str:
     start = bar.start.isoformat() if bar.start_known else "no start date"
-    parts = [f"{bar.label} {_short(bar.title, 300)}", f"{start} → due {bar.due.isoformat()}"]
+    parts = [_short(bar.named, 300), f"{start} → due {bar.due.isoformat()}"]
     if bar.forecast:
         parts.append(f"forecast p{percentile:g}: {bar.forecast.isoformat()}"
                      + (" (after due)" if bar.late else ""))
@@ -103,7 +103,8 @@ def timeline_svg(timeline: Timeline, name: str = "timeline",
     first, last = timeline.span
     total = max((last - first).days, 1)
     x0, x1 = LABEL_W + 10, WIDTH - 20
-    top = 60 + 12 * RELEASE_ROWS  # below the title, the month axis and the release band
+    # below the title, the month axis and (when there are releases) the release band
+    top = 60 + 12 * RELEASE_ROWS if timeline.milestones else 52
     rows: dict[str, float] = {}  # bar key → its centre line
     y = top
     for lane in timeline.lanes:
@@ -213,7 +214,7 @@ def _draw_bar(parent: ET.Element, bar: Bar, x, cy: float, color: str,
     group = _el(parent, "g", class_="epic" + (" late" if bar.late else ""), data_key=bar.key,
                 data_line=bar.line)
     _el(group, "title", _bar_tooltip(bar, percentile))
-    _el(group, "text", _short(f"{bar.label} {bar.title}", 46), x=18, y=cy + 4, fill="#172b4d",
+    _el(group, "text", _short(bar.named, 46), x=18, y=cy + 4, fill="#172b4d",
         class_="epic-label")
     left, right = x(bar.start), x(bar.due)
     style = {} if bar.start_known else {"fill_opacity": 0.45, "stroke": color,

@@ -29,6 +29,11 @@ class Bar:
     marks: tuple[str, ...] = ()  # short notes other features attach, shown on hover
 
     @property
+    def named(self) -> str:
+        """Key and title, the title once when the key is it (a ClickUp task's name)."""
+        return self.title if self.label == self.title else f"{self.label} {self.title}"
+
+    @property
     def late(self) -> bool:
         return self.forecast is not None and self.forecast > self.due
 
