@@ -115,3 +115,18 @@ def test_every_fault_on_a_write_leaves_it_done_once(write, kind, tmp_path, monke
         assert code == 0, output
         assert fault.fired == 1
         assert_no_duplicates(sandbox, output)
+
+
+def test_one_comment_refused_does_not_stop_the_others(tmp_path, monkeypatch, capsys,
+                                                     write_config):
+    with start("Cloud", False) as sandbox:
+        sandbox.inject("POST:/rest/api/3/issue/*/comment:status=400")
+        cfg = write_config(sandbox, tmp_path, monkeypatch)
+        code, output = run(cfg, capsys)
+        assert code != 0
+        assert "1 alert comment could not be written (the next run tries again)" in output
+        posted = sum(jira_comment_counts(sandbox).values())
+        assert posted > 1 and f"alerts    {posted} created" in output
+        code, output = run(cfg, capsys)  # the next run posts the one that was refused
+        assert code == 0 and "alerts    1 created" in output
+        assert_no_duplicates(sandbox, output, first_run=False)

@@ -7,6 +7,7 @@ A moved issue answers under its new key: it is the same item, and its finding st
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -71,3 +72,27 @@ def test_a_moved_item_is_the_same_item(jira, tmp_path, monkeypatch, capsys, writ
     err = capsys.readouterr().err
     assert f"jira:MOB-37 is now jira:{new_key}" in err
     assert LATE in our_comments(site)  # still about the same blocker: posted
+
+
+def test_a_deleted_clickup_task_is_checked_too(sandbox, tmp_path, monkeypatch, capsys,
+                                               write_clickup_config):
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    assert run(path, "sync") == 0
+    capsys.readouterr()
+    assert run(path, "check", "--format", "json") in (0, 1)
+    data = json.loads(capsys.readouterr().out)
+    findings = data if isinstance(data, list) else data["findings"]
+    within = next(f for f in findings if f["rule"] == "blocker-scheduled-late" and all(
+        k.startswith("clickup:") for k in [f["subject"], *f["related"]]))
+    across = next(f for f in findings if f["rule"] == "blocker-scheduled-late"
+                  and f is not within and any(k.startswith("clickup:")
+                                              for k in [f["subject"], *f["related"]]))
+    blocker = within["related"][0].split(":", 1)[1]
+    del sandbox.clickup.tasks[blocker]  # deleted in ClickUp after the sync
+    assert run(path, "run") == 0
+    markers = {c["comment_text"].splitlines()[-1] for comments in sandbox.clickup.comments.values()
+               for c in comments}
+    markers |= {str(read_marker(c["body"])) for comments in sandbox.site.comments.values()
+                for c in comments}
+    assert f"pmsync:{within['fingerprint']}" not in markers
+    assert f"pmsync:{across['fingerprint']}" in markers or across["fingerprint"] in markers

@@ -229,7 +229,8 @@ class ClickUpConnector:
                     if c.mine and c.fingerprint == message.fingerprint]
             return oldest_first(ours)[0] if ours else None
 
-        return write_once(send, find, f"{self.name}: posting a comment on {item_key}")
+        return write_once(send, find, f"{self.name}: posting a comment on {item_key}",
+                          self.http.policy)
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
         self.http.request("PUT", f"/v2/comment/{comment_id}", "editing a comment",

@@ -47,7 +47,8 @@ class DocPages:
                     lambda: self.http.request("POST", self.base, "creating the reports Doc", json={
                         "name": self.doc_name, "parent": {"id": space_id, "type": SPACE},
                         "visibility": "PRIVATE", "create_page": False}),
-                    lambda: self._find_doc(space_id), "creating the reports Doc")
+                    lambda: self._find_doc(space_id), "creating the reports Doc",
+                    self.http.policy)
             self._doc_id = str(doc["id"])
         return self._doc_id
 
@@ -77,7 +78,7 @@ class DocPages:
                 lambda: self.http.request("POST", f"{self.base}/{doc_id}/pages",
                                        "creating a Doc page", json=body),
                 lambda: self._keep(doc_id, self._pages(doc_id), request.title, None),
-                f"creating the Doc page {request.title!r}")
+                f"creating the Doc page {request.title!r}", self.http.policy)
             page_id, version = str(created["id"]), 1
         elif page.get("content") == request.body and page.get("name") == request.title:
             page_id, version = str(page["id"]), max(request.version, 1)  # no new version

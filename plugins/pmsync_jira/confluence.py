@@ -62,7 +62,8 @@ class Pages:
             # (Confluence refuses a second page of that title in the space anyway).
             return self.view(write_once(lambda: self.create(request),
                                         lambda: self.find_by_title(request.title),
-                                        f"creating the Confluence page {request.title!r}"))
+                                        f"creating the Confluence page {request.title!r}",
+                                        self.site.http.policy))
         if self.body_of(page) == request.body and page.get("title") == request.title:
             return self.view(page)  # already says it (e.g. after a lost page ledger)
         for attempt in (1, 2):

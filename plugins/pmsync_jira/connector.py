@@ -317,7 +317,8 @@ class JiraConnector:
                     if c.mine and c.fingerprint == message.fingerprint]
             return oldest_first(ours)[0] if ours else None
 
-        return write_once(send, find, f"{self.name}: posting a comment on {item_key}")
+        return write_once(send, find, f"{self.name}: posting a comment on {item_key}",
+                          self.site.http.policy)
 
     def edit_comment(self, item_key: str, comment_id: str, message: AlertMessage) -> None:
         self.site.call("PUT", self._comment_path(item_key, comment_id), "editing a comment",

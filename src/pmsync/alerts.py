@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
 from pmsync.connector import AlertFact, AlertMessage, Comment
-from pmsync.errors import TrackerError
+from pmsync.errors import AuthError, TrackerError
 from pmsync.model import Finding, fingerprint, split_key
 from pmsync.once import oldest_first, plain
 from pmsync.portfolio import Portfolio
@@ -113,6 +113,7 @@ def sync_alerts(
 
     links = links or {}
     writes = []
+    failures: list[str] = []
     for fp, target, rule, subject, message, names in _messages(ws, findings, portfolio, links):
         tracker = split_key(target)[0]
         label = f"{rule} on {target}"
@@ -144,19 +145,13 @@ def sync_alerts(
             plan.skipped.append(f"{label} (names a deleted item: "
                                 f"{', '.join(sorted(gone & set(names)))})")
             continue
-        connector = ws.connector(split_key(target)[0])
-        existing = _ours(connector, target, fp, entry.comment_id if entry else None)
-        if existing is None:
-            comment_id = connector.post_comment(target, message)
-            plan.created.append(label)
-        elif not entry and plain(existing.text) == plain(connector.comment_text(message)):
-            comment_id = existing.id  # adopted after a lost store, and already says it all
-            log.info("alerts: adopting comment %s on %s as it is", comment_id, target)
-            plan.unchanged.append(label)
-        else:
-            comment_id = existing.id
-            connector.edit_comment(target, comment_id, message)
-            plan.edited.append(label)
+        try:
+            comment_id = _write(ws, plan, target, fp, message, label, entry)
+        except AuthError:
+            raise
+        except TrackerError as exc:  # one comment failing does not stop the others
+            failures.append(f"{label}: {exc}")
+            continue
         store.save_alert(AlertEntry(fp, target, rule, subject, comment_id, OPEN, digest))
 
     for (fp, target), entry in sorted(ledger.items()):
@@ -173,16 +168,53 @@ def sync_alerts(
             continue
         message = tidy_message(_resolved_message(entry, portfolio, ws.today.isoformat()))
         connector = ws.connector(tracker)
-        existing = _ours(connector, target, fp, entry.comment_id)
-        if existing is not None:  # gone (deleted by a person): nothing left to mark
-            connector.edit_comment(target, existing.id, message)
+        try:
+            existing = _ours(connector, target, fp, entry.comment_id)
+            if existing is not None:  # gone (deleted by a person): nothing left to mark
+                connector.edit_comment(target, existing.id, message)
+        except AuthError:
+            raise
+        except TrackerError as exc:
+            failures.append(f"{label}: {exc}")
+            continue
         store.save_alert(AlertEntry(fp, target, entry.rule, entry.subject_key,
                                     existing.id if existing else entry.comment_id,
                                     RESOLVED, message_hash(message)))
         plan.resolved.append(label)
     log.info("alerts: %d created, %d edited, %d resolved, %d unchanged", len(plan.created),
              len(plan.edited), len(plan.resolved), len(plan.unchanged))
+    if failures:
+        raise AlertsIncomplete(
+            f"{len(failures)} alert comment{'s' if len(failures) != 1 else ''} could not be "
+            f"written (the next run tries again): {failures[0]}", plan)
     return plan
+
+
+def _write(ws: Workspace, plan: AlertPlan, target: str, fp: str, message: AlertMessage,
+           label: str, entry: AlertEntry | None) -> str:
+    """Post, adopt or edit the one comment for ``fp`` on ``target``; its id."""
+    connector = ws.connector(split_key(target)[0])
+    existing = _ours(connector, target, fp, entry.comment_id if entry else None)
+    if existing is None:
+        comment_id = connector.post_comment(target, message)
+        plan.created.append(label)
+    elif not entry and plain(existing.text) == plain(connector.comment_text(message)):
+        comment_id = existing.id  # adopted after a lost store, and already says it all
+        log.info("alerts: adopting comment %s on %s as it is", comment_id, target)
+        plan.unchanged.append(label)
+    else:
+        comment_id = existing.id
+        connector.edit_comment(target, comment_id, message)
+        plan.edited.append(label)
+    return comment_id
+
+
+class AlertsIncomplete(TrackerError):
+    """Some comments could not be written; ``plan`` says what was."""
+
+    def __init__(self, message: str, plan: AlertPlan):
+        super().__init__(message)
+        self.plan = plan
 
 
 def _gone(ws: Workspace, keys: set[str], skip_trackers: frozenset[str]) -> set[str]:

@@ -66,7 +66,7 @@ def run_cycle(ws: Workspace, run: Run, dry_run: bool = False) -> CycleResult:
                              skip_trackers=unreachable)
     except TrackerError as exc:
         run.fail(exc)
-        alerts = AlertPlan()
+        alerts = getattr(exc, "plan", None) or AlertPlan()  # what was written still counts
     run.add(alert_counts(alerts, dry_run))
     return CycleResult(synced, findings, alerts, reports)
 

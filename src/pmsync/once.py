@@ -11,10 +11,12 @@ is not there. The marker format itself lives in ``pmsync.kit.marker``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from pmsync.kit.errors import HttpError, LostResponse
+from pmsync.kit.retry import RetryPolicy
 
 log = logging.getLogger("pmsync.once")
 T = TypeVar("T")
@@ -22,11 +24,14 @@ RESEND_ATTEMPTS = 3
 
 
 def write_once(send: Callable[[], T], find: Callable[[], T | None], what: str,
-               attempts: int = RESEND_ATTEMPTS) -> T:
+               policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> T:
     """``send()`` a non-idempotent write; after a lost answer, ``find()`` its result first.
 
-    Only when nothing is found is the write sent again, at most ``attempts`` times in all.
+    Only when nothing is found is the write sent again: as many tries in all as the
+    connector's retry policy allows, with its exponential waits (scaled by its backoff).
     """
+    attempts = max(policy.attempts, 1) if policy else RESEND_ATTEMPTS
+    backoff = policy.backoff if policy else 1.0
     for attempt in range(1, attempts + 1):
         try:
             return send()
@@ -43,6 +48,7 @@ def write_once(send: Callable[[], T], find: Callable[[], T | None], what: str,
                 raise
             log.warning("%s: the answer was lost (%s) and the write is not there; "
                         "sending it again", what, exc)
+            sleep(backoff * min(0.5 * 2 ** (attempt - 1), 30.0))
     raise AssertionError("unreachable")
 
 
