@@ -10,7 +10,7 @@ import requests
 import responses
 
 from pmsync.errors import ConfigError
-from pmsync.kit.errors import HttpAuthError, HttpError, LostResponse
+from pmsync.kit.errors import HttpAuthError, HttpError, LostResponse, Unreachable
 from pmsync.kit.http import HttpClient
 from pmsync.kit.options import REQUIRED, Option, OptionSchema
 from pmsync.kit.paginate import (
@@ -187,3 +187,18 @@ def test_option_schema_documents_itself():
     table = SCHEMA.markdown().splitlines()
     assert table[2] == "| `minutes` | a whole number from 0 to 1440 | `2` | minutes |"
     assert "| `names` | a non-empty list of text values | required | names |" in table
+
+
+def test_a_post_to_a_refused_connection_is_unreachable_not_lost(waits):
+    """Nothing was sent, so the POST may go again, and the caller is not told to re-read."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nobody listens there
+    http = HttpClient(f"http://127.0.0.1:{port}", VENDOR, attempts=3, backoff=0)
+    with pytest.raises(Unreachable) as caught:
+        http.request("POST", "/comment", "posting a comment", json={})
+    assert f"cannot reach Acme at http://127.0.0.1:{port} while posting a comment" in str(
+        caught.value)
+    assert len(waits) == 2  # tried three times

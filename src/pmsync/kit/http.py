@@ -16,7 +16,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt
 from pmsync.errors import TrackerError
 from pmsync.kit.errors import HttpAuthError, HttpError, LostResponse, Unreachable
 from pmsync.kit.options import REQUIRED, Option
-from pmsync.kit.retry import Pacer, RetryPolicy, Vendor
+from pmsync.kit.retry import Pacer, RetryPolicy, Vendor, never_sent
 
 log = logging.getLogger("pmsync.http")
 
@@ -79,10 +79,10 @@ class HttpClient:
             if anonymous:
                 extra["headers"]["Authorization"] = None  # requests drops a header set to None
             return retrying(self._send, method, url, what, params, extra)
-        except (HttpError, TrackerError):
+        except TrackerError:
             raise
         except ValueError:
-            if not (method in self.vendor.safe_methods if idempotent is None else idempotent):
+            if not self.policy.is_safe(method, idempotent):
                 # A write answered, but cut off or garbled: it happened, and we lack its id.
                 raise LostResponse(f"the answer from {self.site} was not valid JSON while "
                                    f"{what}; it may have been applied",
@@ -91,8 +91,7 @@ class HttpClient:
                                f"{what}; if it persists, check that the url is the tracker's "
                                "address") from None
         except requests.RequestException as exc:
-            safe = method in self.vendor.safe_methods if idempotent is None else idempotent
-            if not safe and not isinstance(exc, requests.ConnectTimeout):
+            if not self.policy.is_safe(method, idempotent) and not never_sent(exc):
                 raise LostResponse(f"the answer from {self.site} was lost while {what} "
                                    f"({type(exc).__name__}); it may have been applied",
                                    method=method, url=url) from None

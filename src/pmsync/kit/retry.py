@@ -175,15 +175,19 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         self._exponential = wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5)
 
+    def is_safe(self, method: str, idempotent: bool | None) -> bool:
+        """Whether sending the request twice does no more than sending it once."""
+        return method.upper() in self.vendor.safe_methods if idempotent is None else idempotent
+
     def should_retry(self, exc: BaseException, method: str, idempotent: bool | None) -> bool:
-        safe = method.upper() in self.vendor.safe_methods if idempotent is None else idempotent
+        safe = self.is_safe(method, idempotent)
         if isinstance(exc, HttpAuthError):
             return False
         if isinstance(exc, HttpError):
             # A 429 was refused before any work was done: safe to send again, whatever it is.
             return exc.status == 429 or (safe and exc.status in self.vendor.retry_statuses)
-        if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
-            return True  # the request never reached the server
+        if never_sent(exc):
+            return True
         if isinstance(exc, requests.ConnectionError | requests.Timeout):
             return safe
         return isinstance(exc, ValueError) and safe  # a cut-off JSON body: read it again
@@ -209,8 +213,11 @@ class RetryPolicy:
         return asked
 
 
-def _refused(exc: BaseException) -> bool:
-    """A connection that was never made (refused, no route, DNS): nothing was sent."""
+def never_sent(exc: BaseException) -> bool:
+    """A connection that was never made (timed out connecting, refused, DNS): the request
+    did not reach the server, so even a POST may go again."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
     if not isinstance(exc, requests.ConnectionError):
         return False
     text = repr(exc.args[0] if exc.args else exc)
