@@ -39,7 +39,10 @@ def test_a_good_setup_passes_and_says_what_a_run_does(sandbox, tmp_path, monkeyp
     # Before a sync, Jira lines are counted on the tracker (approximate-count).
     pay = project_size(sandbox.site, "PAY")
     assert f"Payments: {pay} items on the tracker now" in out
-    assert "Platform: cannot count before the first sync" in out
+    space = next(sid for sid, s in sandbox.clickup.spaces.items() if s["name"] == "Platform")
+    platform = sum(1 for t in sandbox.clickup.tasks.values() if t["space"]["id"] == space
+                   and not t["archived"])
+    assert f"Platform: {platform} items on the tracker now" in out
     assert "run   sync jira: first sync: everything" in out
     assert "report sprint review of Platform → clickup: Doc 'pmsync reports'" in out
     # Doctor writes nothing (a POST that only counts is a read).

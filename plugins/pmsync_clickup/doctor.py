@@ -4,7 +4,8 @@ the custom fields that carry cross-tracker links, and the reports Doc.
 ClickUp has no call that lists what a token may do; what is checkable is what it can
 see: the workspace among the token's teams (and the member's role, where ClickUp
 sends it: a guest cannot create Docs in a space), the spaces, and the Doc (found and
-readable, or created on the first report). Product lines are counted after a sync.
+readable, or created on the first report). Product lines are counted with the workspace
+task search over the Lists they select.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from pmsync.doctor import Check
 from pmsync.errors import PmsyncError
+from pmsync.kit.paginate import PageNumberPaginator, paginate, records_at
 from pmsync.model import Selector
+from pmsync_clickup import mapping
 from pmsync_clickup.docs import SPACE
 
 GUEST = 4  # ClickUp's member roles: 1 owner, 2 admin, 3 member, 4 guest
@@ -26,6 +29,7 @@ class ClickUpDoctor:
         self.http = connector.http
         self.name = connector.name
         self.options = connector.tracker.options
+        self._state: dict[str, Any] | None = None
 
     def checks(self) -> Iterator[Check]:
         try:
@@ -88,7 +92,7 @@ class ClickUpDoctor:
 
     def _fields(self) -> Iterator[Check]:
         """The Epic task type and the link fields, on the first lists that have them."""
-        state = self.connector._hierarchy()
+        state = self._hierarchy()
         type_name = self.options.get("epic_task_type", "Epic")
         tag = self.options.get("epic_tag", "epic")
         if state.get("epic_item_id") is not None:
@@ -116,8 +120,25 @@ class ClickUpDoctor:
         yield Check(self.name, "ok", f"{len(state['lists'])} lists, "
                     f"{len(state['sprint_lists'])} of them sprints")
 
+    def _hierarchy(self) -> dict[str, Any]:
+        if self._state is None:
+            self._state = self.connector._hierarchy()
+        return self._state
+
     def count(self, selector: Selector) -> int | None:
-        return None  # counting means paging every task: the first sync does it
+        """Tasks in the Lists the selector matches, closed ones and subtasks included (as a
+        sync reads them), from the workspace task search. A tag needs each task: None."""
+        if any(facet == "tag" for facet, _ in selector.facets):
+            return None
+        lists = [lid for lid, lst in self._hierarchy()["lists"].items()
+                 if all(pair in mapping.list_facets(lst) for pair in selector.facets)]
+        if not lists:
+            return 0
+        pages = paginate(lambda page: self.http.request(
+            "GET", f"/v2/team/{self.connector.team_id}/task", "counting tasks", params={
+                "page": page, "include_closed": "true", "subtasks": "true",
+                "list_ids[]": lists}), PageNumberPaginator(records_at("tasks"), 100))
+        return sum(len(page) for page in pages)
 
     def page_target(self) -> str:
         return f"Doc {self.options.get('doc_name', 'pmsync reports')!r}"
