@@ -211,7 +211,9 @@ def test_the_corpus_through_a_whole_run(deployment, tmp_path, monkeypatch, capsy
         assert "alert(document.domain)" in everything and "🚀" in everything
         assert "A" * 900 + "…" in everything  # the megabyte title, cut
         assert any("&lt;script&gt;" in body for body in bodies["storage"])
-        for html_file in (tmp_path / "state" / "reports").glob("*.html"):
+        html_files = list((tmp_path / "state" / "reports").glob("*.html"))
+        assert html_files
+        for html_file in html_files:
             page = html_file.read_text()
             assert "<script>alert" not in page and not CONTROL.search(
                 page.replace("\n", "").replace("\t", "").replace("\r", ""))

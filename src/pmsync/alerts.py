@@ -198,7 +198,7 @@ def _write(ws: Workspace, plan: AlertPlan, target: str, fp: str, message: AlertM
     if existing is None:
         comment_id = connector.post_comment(target, message)
         plan.created.append(label)
-    elif not entry and plain(existing.text) == plain(connector.comment_text(message)):
+    elif not entry and _says(connector, existing, message):
         comment_id = existing.id  # adopted after a lost store, and already says it all
         log.info("alerts: adopting comment %s on %s as it is", comment_id, target)
         plan.unchanged.append(label)
@@ -207,6 +207,13 @@ def _write(ws: Workspace, plan: AlertPlan, target: str, fp: str, message: AlertM
         connector.edit_comment(target, comment_id, message)
         plan.edited.append(label)
     return comment_id
+
+
+def _says(connector, comment: Comment, message: AlertMessage) -> bool:
+    """Whether ``comment`` already reads as ``message`` would (a plugin connector that
+    cannot tell gets its comment edited, as before)."""
+    render = getattr(connector, "comment_text", None)
+    return render is not None and plain(comment.text) == plain(render(message))
 
 
 class AlertsIncomplete(TrackerError):
@@ -260,6 +267,8 @@ def _ours(connector, target: str, fp: str, known_id: str | None) -> Comment | No
     for extra in oldest_first(i for i in ours if i != keep):
         log.warning("alerts: deleting comment %s on %s, a repeat of our comment %s",
                     extra, target, keep)
+        if not hasattr(connector, "delete_comment"):  # a plugin that cannot delete
+            continue
         connector.delete_comment(target, extra)
     return ours[keep]
 
