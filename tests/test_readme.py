@@ -75,6 +75,8 @@ def test_option_tables_are_generated_from_the_declarations():
     `python -m pmsync.option_docs README.md`), and every declared table is shown."""
     from pmsync.option_docs import BLOCK, render, tables
 
-    assert render(README, default_registry()) == README
+    assert render(README, default_registry()) == README, (
+        "README's option tables differ from the declarations: run "
+        "`python -m pmsync.option_docs README.md`")
     shown = {match.group(2) for match in BLOCK.finditer(README)}
     assert shown == set(tables(default_registry()))
