@@ -111,7 +111,13 @@ def test_dry_run_alert_touches_nothing(pmsync, sandbox):
     assert pmsync("sync")[0] == 0
     writes = len(sandbox.writes)
     code, out, _ = pmsync("alert", "--dry-run")
-    created = [line for line in out.splitlines() if line.startswith("created")]
+    created = [line for line in out.splitlines() if line.startswith("would create ")]
     assert code == 0 and created
     assert f"{len(created)} comments would be created" in out
+    assert not [line for line in out.splitlines() if line.startswith(("created", "edited"))]
     assert len(sandbox.writes) == writes
+    code, out, _ = pmsync("run", "--dry-run")
+    assert code == 0 and len(sandbox.writes) == writes
+    assert f"alerts    {len(created)} would be created, 0 would be edited" in out
+    assert "created" not in out.replace("would be created", "")
+    assert "page would publish" in out

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pmsync.errors import StateError
 from pmsync.migrations import MIGRATIONS
 from pmsync.model import Link, WorkItem
 from pmsync.store import Store
@@ -34,7 +35,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     conn.close()
-    with pytest.raises(RuntimeError, match="upgrade pmsync"):
+    with pytest.raises(StateError, match="upgrade pmsync"):
         Store(path)
 
 

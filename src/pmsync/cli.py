@@ -231,7 +231,8 @@ def cmd_baseline(args) -> int:
         return _recorded(_baseline_save, locked=False)(args)
     ws = _workspace(args)
     try:
-        rows = ws.store.baselines()
+        with ws.store.errors_explained():
+            rows = ws.store.baselines()
         for row in rows:
             print(f"{row['name']:<24} run {row['run_id']:<6} state of {row['run_started']}")
         if not rows:
@@ -260,8 +261,9 @@ def cmd_runs(args) -> int:
         if not ws.config.store_path.exists():
             records = []
         else:
-            ws.store.reap_crashed()
-            records = ws.store.runs(limit=max(args.limit, 1))
+            with ws.store.errors_explained():
+                ws.store.reap_crashed()
+                records = ws.store.runs(limit=max(args.limit, 1))
     finally:
         ws.close()
     print(runs_json(records) if args.format == "json" else runs_table(records))
@@ -287,11 +289,15 @@ def _alert(ws, args, run) -> int:
     run.add(alert_counts(plan, args.dry_run))
     verb = "would be" if args.dry_run else "were"
     for action in ("created", "edited", "resolved", "unchanged", "skipped"):
+        shown = DRY_RUN_VERBS.get(action, action) if args.dry_run else action
         for label in getattr(plan, action):
-            print(f"{action:9} {label}")
+            print(f"{shown:14} {label}")
     print(f"{len(plan.created)} comments {verb} created, {len(plan.edited)} edited, "
           f"{len(plan.resolved)} resolved")
     return EXIT_OK
+
+
+DRY_RUN_VERBS = {"created": "would create", "edited": "would edit", "resolved": "would resolve"}
 
 
 def _report(ws, args, run) -> int:
@@ -307,7 +313,8 @@ def _report(ws, args, run) -> int:
         if result.failure is not None:
             run.fail(result.failure)
         where = result.page_url or "no page"
-        print(f"{result.line}: page {result.page_action} {where}; html {result.html_path or '-'}")
+        action = result.page_action.replace("would-publish", "would publish")
+        print(f"{result.line}: page {action} {where}; html {result.html_path or '-'}")
     return EXIT_OK
 
 

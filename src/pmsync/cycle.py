@@ -21,6 +21,7 @@ class CycleResult:
     findings: list[Finding]
     alerts: AlertPlan
     reports: list[ReportResult]
+    dry_run: bool = False
 
     def summary(self) -> str:
         lines = []
@@ -32,11 +33,17 @@ class CycleResult:
         detail = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items())) or "none"
         lines.append(f"findings  {len(self.findings)}: {detail}")
         a = self.alerts
-        lines.append(f"alerts    {len(a.created)} created, {len(a.edited)} edited, "
-                     f"{len(a.resolved)} resolved, {len(a.unchanged)} unchanged")
+        if self.dry_run:  # nothing was written: say what would have been
+            lines.append(f"alerts    {len(a.created)} would be created, {len(a.edited)} would be "
+                         f"edited, {len(a.resolved)} would be resolved, {len(a.unchanged)} "
+                         "unchanged (dry run: nothing posted)")
+        else:
+            lines.append(f"alerts    {len(a.created)} created, {len(a.edited)} edited, "
+                         f"{len(a.resolved)} resolved, {len(a.unchanged)} unchanged")
         for r in self.reports:
-            page = (f"page v{r.page_version} ({r.page_action}) {r.page_url}"
-                    if r.page_url else f"page {r.page_action}")
+            action = r.page_action.replace("would-publish", "would publish")
+            page = (f"page v{r.page_version} ({action}) {r.page_url}"
+                    if r.page_url and r.page_version else f"page {action}")
             lines.append(f"report    {r.line}: {page}")
             if r.html_path:
                 lines.append(f"          html {r.html_path}")
@@ -68,7 +75,7 @@ def run_cycle(ws: Workspace, run: Run, dry_run: bool = False) -> CycleResult:
         run.fail(exc)
         alerts = getattr(exc, "plan", None) or AlertPlan()  # what was written still counts
     run.add(alert_counts(alerts, dry_run))
-    return CycleResult(synced, findings, alerts, reports)
+    return CycleResult(synced, findings, alerts, reports, dry_run)
 
 
 # What each step adds to its run record (`pmsync runs`).

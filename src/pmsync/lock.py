@@ -9,13 +9,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pmsync.errors import LockHeld
+from pmsync.state_errors import file_error
 
 
 @contextmanager
 def run_lock(path: Path) -> Iterator[None]:
     """An flock: the kernel drops it when the process dies, so it never goes stale."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise file_error(path, exc, "take the run lock",
+                         "state_dir must be a folder the user running pmsync can write") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

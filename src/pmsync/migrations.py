@@ -120,15 +120,70 @@ MIGRATIONS: list[str] = [
 ]
 
 
+class SchemaError(Exception):
+    """The store's schema is not one this pmsync can work with; the message says why.
+    ``rebuildable``: moving the store aside is the way out (the next run rebuilds it)."""
+
+    def __init__(self, message: str, rebuildable: bool = False):
+        super().__init__(message)
+        self.rebuildable = rebuildable
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; returns the version it ends at."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
-        raise RuntimeError(
-            f"store schema version {current} is newer than this pmsync knows "
-            f"({len(MIGRATIONS)}); upgrade pmsync"
-        )
+        raise SchemaError(
+            f"the store has schema version {current}, newer than this pmsync knows "
+            f"({len(MIGRATIONS)}): a newer pmsync wrote it; upgrade pmsync, or move it aside "
+            "to start over (the next run rebuilds it from the trackers)")
+    if current == 0:
+        foreign = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        if foreign:
+            raise SchemaError(
+                f"a SQLite database, but not a pmsync store (it holds {', '.join(foreign[:5])}); "
+                "point state_dir at a folder of pmsync's own")
     for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        # executescript commits first; the version bump rides in the same script.
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        # executescript commits first; the version bump rides in the same transaction.
+        try:
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise SchemaError(f"half-migrated: migration {number} of {len(MIGRATIONS)} does not "
+                              f"apply to its tables ({exc})", rebuildable=True) from None
+    check_schema(conn)
     return len(MIGRATIONS)
+
+
+def check_schema(conn: sqlite3.Connection) -> None:
+    """Every table and column the migrations make is there (a store edited by hand, or
+    copied half-way, fails here in one line instead of deep inside a run)."""
+    missing: list[str] = []
+    for table, columns in expected_schema().items():
+        present = _columns(conn, table)
+        missing += [f"{table}.{c}" for c in sorted(columns - present)] if present else [table]
+    if missing:
+        raise SchemaError(f"half-migrated or edited: missing {', '.join(sorted(missing)[:5])}",
+                          rebuildable=True)
+
+
+_EXPECTED: dict[str, set[str]] = {}
+
+
+def expected_schema() -> dict[str, set[str]]:
+    """Table → columns, as the migrations build them on an empty database."""
+    if not _EXPECTED:
+        conn = sqlite3.connect(":memory:")
+        for script in MIGRATIONS:
+            conn.executescript(script)
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        _EXPECTED.update({table: _columns(conn, table) for table in tables})
+        conn.close()
+    return _EXPECTED
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')")}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pmsync.config import Config
 from pmsync.hookspecs import hookimpl
+from pmsync.state_errors import file_error
 
 
 class HtmlFiles:
@@ -15,18 +16,27 @@ class HtmlFiles:
 
     def publish(self, config: Config, name: str, html: str) -> Path:
         folder = config.html_dir
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{name}.html"
-        # Write beside the target, then rename: a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            # Write beside the target, then rename: a reader never sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        except OSError as exc:
+            raise file_error(folder, exc, "write the HTML reports there", WAY_OUT) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(html)
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise file_error(target, exc, "write the HTML report", WAY_OUT) from None
             raise
         return target
+
+
+WAY_OUT = ("make the folder writable for the user running pmsync, or set reports.html_dir "
+           "to another folder")
 
 
 @hookimpl

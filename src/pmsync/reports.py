@@ -230,11 +230,16 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
     # clean() the whole page too: chart markup and JSON data bypass the per-value finalize.
     html = clean(envs["html"].get_template(f"{job.template}.html.j2").render(
         **base, target="html", charts=chart_markup("html", job.svgs)))
+    local_failure: PmsyncError | None = None  # a local copy failing keeps no page back
     if dry_run:
         result.page_action = "would-publish"
     else:
         for publisher in ws.registry.publishers.values():
-            path = publisher.publish(ws.config, job.file_name, html)
+            try:
+                path = publisher.publish(ws.config, job.file_name, html)
+            except PmsyncError as exc:
+                local_failure = local_failure or exc
+                continue
             result.html_path = result.html_path or path
     for tracker in sorted(t for t in job.trackers
                           if t in ws.config.trackers and t not in skip_trackers):
@@ -249,6 +254,8 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
         files = (chart_attachments(job.svgs)
                  if connector.page_images == "attachment" else {})
         _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
+    if local_failure is not None:
+        raise local_failure
 
 
 PAGE_TITLE_LIMIT = 255  # Confluence's limit for a page title; ClickUp Doc pages take it too

@@ -24,13 +24,14 @@ from pmsync.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
-    ConfigError,
     PmsyncError,
+    StateError,
     Terminated,
 )
 from pmsync.logs import mask
-from pmsync.migrations import migrate
+from pmsync.migrations import SchemaError, migrate
 from pmsync.model import Change, Link, from_json, pack, record_kind, to_json, unpack
+from pmsync.state_errors import file_error, move_aside, store_error
 
 
 @contextmanager
@@ -73,7 +74,9 @@ class Run:
 
     def fail(self, error: PmsyncError) -> None:
         """A step failed but the run goes on (the other trackers, reports, alerts)."""
-        self.failures.append(mask(str(error)))
+        message = mask(str(error))
+        if message not in self.failures:  # e.g. every report hitting one full disk: once
+            self.failures.append(message)
         self.failure_code = self.failure_code or error.exit_code
 
 
@@ -147,16 +150,39 @@ class PageEntry:
 class Store:
     def __init__(self, path: Path):
         path = Path(path)
+        self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(path.parent, exc, "make the state folder",
+                             "point state_dir at a folder the user running pmsync can write"
+                             ) from None
+        if path.is_dir():
+            raise StateError(f"{path}: is a folder where the store should be; move it aside")
+        try:
             self.conn = sqlite3.connect(path, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"{path}: cannot open the store ({exc}); check state_dir") from None
-        self.path = path
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=5000")
-        self.schema_version = migrate(self.conn)
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=5000")
+            self.schema_version = migrate(self.conn)
+        except SchemaError as exc:
+            self.conn.close()
+            raise StateError(f"{path}: {exc}" + (f"; {move_aside(path)}" if exc.rebuildable
+                                                 else "")) from None
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise store_error(path, exc) from None
+
+    @contextmanager
+    def errors_explained(self) -> Iterator[None]:
+        """sqlite3 errors in the block become one line naming the store and the way out."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -179,18 +205,24 @@ class Store:
         The row is committed first (outcome 'running', with our pid and host), so a run
         whose process dies stays visible and is later told apart as 'crashed'.
         """
-        self.reap_crashed()
-        run = Run(self.begin_run(command), command)
+        with self.errors_explained():
+            self.reap_crashed()
+            run = Run(self.begin_run(command), command)
         try:
             yield run
         except BaseException as exc:
+            if isinstance(exc, sqlite3.Error):
+                exc = store_error(self.path, exc)
             outcome, code = outcome_of(exc)
             run.exit_code = code
             # If the store itself failed, the original error is the one to report.
             with suppress(sqlite3.Error):
                 self.finish_run(run, outcome, error=mask(str(exc)) or type(exc).__name__)
+            if isinstance(exc, StateError):
+                raise exc from None
             raise
-        self.finish_run(run, "failed" if run.failures else "done")
+        with self.errors_explained():
+            self.finish_run(run, "failed" if run.failures else "done")
 
     def begin_run(self, command: str) -> int:
         cur = self.conn.execute(
