@@ -202,3 +202,33 @@ def test_a_post_to_a_refused_connection_is_unreachable_not_lost(waits):
     assert f"cannot reach Acme at http://127.0.0.1:{port} while posting a comment" in str(
         caught.value)
     assert len(waits) == 2  # tried three times
+
+
+def test_overlapping_requests_share_one_budget():
+    """Issue 14 overlaps page fetches: threads spend one budget, and wait for one reset."""
+    import threading
+
+    from pmsync.kit.retry import Pacer
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(VENDOR, clock=lambda: now[0], sleep=sleep)
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update({"X-RateLimit-Remaining": "5", "X-RateLimit-Limit": "10",
+                             "X-RateLimit-Reset": "130"})
+    pacer.after_response(response)
+    threads = [threading.Thread(target=pacer.before_request) for _ in range(15)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 5 go in this window; the other 10 wait once, until the reset (130, whole seconds: 131),
+    # then spend the new window's 10 one by one.
+    assert slept == [31.0] and pacer.remaining == 0
+

@@ -54,6 +54,7 @@ class Vendor:
     reset_header: str | None = "X-RateLimit-Reset"
     reset_is_epoch: bool = True  # epoch seconds (ClickUp); else an ISO time (Atlassian)
     remaining_header: str | None = None  # set to pace on the budget before a 429 happens
+    limit_header: str | None = "X-RateLimit-Limit"  # the window's whole budget
     error_detail: Callable[[Any], str] = _no_detail  # a JSON error body → one line
     auth_advice: str = "check the token in"
 
@@ -108,6 +109,7 @@ class Pacer:
         self.per_minute = per_minute  # our own budget while the server sends no headers
         self.clock, self.sleep = clock, sleep
         self.remaining: int | None = None
+        self.limit: int | None = None
         self.reset_at: float | None = None
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
@@ -116,7 +118,9 @@ class Pacer:
         with self._lock:
             if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
                 self._sleep_until(self.reset_at)
-                self.remaining = None  # unknown until the next answer says
+                # A fresh window: its whole budget, less this request (overlapping requests
+                # queue here and spend it one by one); unknown when the server never said.
+                self.remaining = None if self.limit is None else self.limit - 1
             elif self.remaining is not None:
                 self.remaining -= 1
             elif self.per_minute and self.reset_at is None:
@@ -149,6 +153,8 @@ class Pacer:
                 return
             if response.status_code == 429:
                 remaining = 0
+            limit = response.headers.get(self.vendor.limit_header or "", "")
+            self.limit = int(limit) if limit.isdigit() else self.limit
             # Overlapping answers arrive out of order: keep the smaller budget of a window.
             if self.reset_at == reset and self.remaining is not None:
                 remaining = min(remaining, self.remaining)
