@@ -84,9 +84,11 @@ def project_view(site: Site, project: dict[str, Any], full: bool = False) -> dic
 
 
 def components(site: Site, project: dict[str, Any]) -> list[dict[str, Any]]:
-    names = sorted({c["name"] for i in site.issues.values()
-                    if i["fields"]["project"]["key"] == project["key"]
-                    for c in i["fields"]["components"]})
+    """The project's components: those it defines, and any an issue of it carries."""
+    names = sorted({*site.components.get(project["key"], ()),
+                    *(c["name"] for i in site.issues.values()
+                      if i["fields"]["project"]["key"] == project["key"]
+                      for c in i["fields"]["components"])})
     return [site.component(project, name) for name in names]
 
 

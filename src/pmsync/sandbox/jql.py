@@ -384,8 +384,10 @@ class _Parser:
             known = {v.lower() for vs in site.versions.values() for x in vs
                      for v in (x["id"], x["name"])}
         elif field == "component":
-            known = {v.lower() for i in site.issues.values() for c in i["fields"]["components"]
-                     for v in (c["name"], c["id"])}
+            from pmsync.sandbox.jira_meta import components
+
+            known = {v.lower() for project in site.projects.values()
+                     for c in components(site, project) for v in (c["name"], c["id"])}
         elif field == "statuscategory":
             from pmsync.sandbox.site import STATUS_CATEGORIES
 

@@ -22,6 +22,9 @@ from pmsync.sandbox.jira_writes import sprint_ref
 from pmsync.sandbox.site import FLAGGED_ID, Site, jira_time, text_adf
 
 PROJECTS = [("PAY", "Payments"), ("MOB", "Mobile"), ("WEB", "Web")]
+# Components each project defines. No seeded issue carries one: product lines may select
+# by component, and the planted set must not depend on these.
+COMPONENTS = {"PAY": ["Billing API", "Checkout"], "MOB": ["Android", "iOS"], "WEB": ["Frontend"]}
 TEAM_MANAGED = {"WEB"}  # the others are company-managed
 SPRINT_DAYS = 14
 CLOSED_SPRINTS, FUTURE_SPRINTS = 3, 2
@@ -78,6 +81,7 @@ class _Builder:
             "style": "next-gen" if key in TEAM_MANAGED else "classic",
         }
         site.projects[key] = project
+        site.components.setdefault(key, list(COMPONENTS.get(key, [])))
         site.boards[number] = {
             "id": number, "self": f"{site.base_url}/rest/agile/1.0/board/{number}",
             "name": f"{key} board", "type": "scrum",
@@ -276,6 +280,11 @@ class _Builder:
             logged = min(begin + timedelta(seconds=seconds), until)
             site.add_worklog(key, site.person_ref(worker), site.stamp(begin), seconds,
                              text_adf(f"Session {n + 1}"), logged=site.stamp(logged))
+        if worker is not site.people()[0] and worker["accountId"] != site.account.account_id:
+            # People talk on their issues; pmsync must leave these comments alone.
+            site.add_comment(key, text_adf(f"Picked up by {worker['displayName']}; "
+                                           "estimate holds."),
+                             created=site.stamp(started + span / 8), author=worker)
         if issue_id % 5 == 0 and span > timedelta(hours=4):
             raised, cleared = started + span / 4, started + span / 2
             for when, before, after in ((raised, None, True), (cleared, True, None)):

@@ -132,6 +132,7 @@ class Site:
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
     worklogs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by issue key
     team: list[dict[str, Any]] = field(default_factory=list)  # other people on the site
+    components: dict[str, list[str]] = field(default_factory=dict)  # names, by project key
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changelog by key
     rate_limit: RateLimit | None = None
     throttled: int = 0  # requests answered 429
@@ -293,10 +294,14 @@ class Site:
             self.revision += 1
             return self.issues[key]
 
-    def add_comment(self, key: str, body: Any, created: str | None = None) -> dict[str, Any]:
+    def add_comment(self, key: str, body: Any, created: str | None = None,
+                    author: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A comment; ``author`` a person of people() (None: the account pmsync calls with)."""
         with self.lock:
             now = created or self.stamp(self.now())
             comment = {"id": self.next_id(), "body": body, "created": now, "updated": now}
+            if author is not None:
+                comment["author"] = author
             self.comments.setdefault(key, []).append(comment)
             self.issues[key]["fields"]["updated"] = max(self.issues[key]["fields"]["updated"], now,
                                                         key=parse_time)
