@@ -30,7 +30,7 @@ def test_check_finds_every_planted_case_and_nothing_else(sandbox, tmp_path, monk
         "epic-overdue", "due-date-slipped", "child-after-epic-due", "scope-growth",
         "forecast-after-due", "release-slipped", "stale-epic", "blocker-scheduled-late",
         "blocker-unscheduled", "blocker-cancelled", "dependency-cycle", "sprint-overcommitted",
-        "sprint-scope-added"}
+        "sprint-scope-added", "dependency-knock-on"}
     assert all(f["fingerprint"] == fingerprint(f["rule"], f["subject"], tuple(f["related"]))
                for f in findings)
 

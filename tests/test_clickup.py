@@ -66,7 +66,9 @@ def test_hierarchy_sprints_and_epics_map_into_the_model(sandbox, tmp_path, monke
     timl = [t for t in ws.tasks.values() if t["locations"]]
     assert timl and all(items[f"clickup:{t['id']}"].sprint_keys for t in timl)
     assert all(i.estimate == 3 for i in stories if i.key.split(":")[1] not in
-               {t["id"] for t in timl})
+               {t["id"] for t in timl} and ws.tasks[i.key.split(":")[1]]["points"] is not None)
+    assert all(i.estimate is None for i in stories  # TIML's, and the knock-on case's
+               if ws.tasks[i.key.split(":")[1]]["points"] is None)
 
 
 def test_cross_tracker_dependency_conflict_is_found_and_posted_on_both_sides(

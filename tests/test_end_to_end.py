@@ -117,7 +117,7 @@ def test_demo_runs_the_whole_cycle(tmp_path, capsys):
     for rule in ("epic-overdue", "due-date-slipped", "child-after-epic-due", "scope-growth",
                  "forecast-after-due", "release-slipped", "stale-epic", "blocker-unscheduled",
                  "blocker-cancelled", "dependency-cycle", "sprint-overcommitted",
-                 "sprint-scope-added"):
+                 "sprint-scope-added", "dependency-knock-on"):
         assert f"{rule} 1" in findings_line
     assert "blocker-scheduled-late 3" in findings_line  # one of them across trackers
     assert "report    Platform: page v1 (created)" in out

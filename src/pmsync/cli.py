@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--limit", type=int, default=20, help="how many runs, newest first")
+    p = sub.add_parser("impact", help="what if KEY finishes later: what its delay breaks "
+                       "downstream (writes nothing)")
+    p.add_argument("key", metavar="KEY", help="an item, as the tracker shows it: PAY-20 or "
+                   "jira:PAY-20")
+    p.add_argument("--slip", type=int, metavar="DAYS",
+                   help="days later than it can finish now (default: as it stands)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
 
     p = sub.add_parser("plugins", help="list the loaded plugins")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -326,6 +333,18 @@ def _run(ws, args, run) -> int:
     return _fail_on(result.findings, args.fail_on)
 
 
+def cmd_impact(args) -> int:
+    from pmsync.impact import impact_json, impact_tree, run_impact
+
+    ws = _workspace(args)
+    try:
+        result = run_impact(ws, args.key, args.slip)
+    finally:
+        ws.close()
+    print(impact_json(result) if args.format == "json" else impact_tree(result))
+    return EXIT_OK
+
+
 def cmd_plugins(args) -> int:
     from pmsync.plugins import describe_plugins, make_plugin_manager
 
@@ -383,6 +402,7 @@ COMMANDS: dict[str, Callable] = {
     "report": _recorded(_report, shows_progress=True),
     "run": _recorded(_run, shows_progress=True),
     "runs": cmd_runs,
+    "impact": cmd_impact,
     "plugins": cmd_plugins,
     "doctor": cmd_doctor,
     "sandbox": cmd_sandbox,

@@ -55,10 +55,16 @@ class BaseRule:
         return Finding(rule=self.id, severity=severity or self.severity, **fields)
 
 
+RULE_SETTINGS = ("rule-settings",)  # the portfolio memo key of every rule's settings
+
+
 def run_rules(
     portfolio: Portfolio, rules: dict[str, Rule], settings: dict[str, RuleSettings]
 ) -> list[Finding]:
     findings: dict[str, Finding] = {}
+    # A rule that builds on another's judgement reads that rule's settings from here (the
+    # knock-on rule dates epics by the forecast rule's forecast, as the reports do).
+    portfolio.memo(RULE_SETTINGS, lambda: dict(settings))
     # With product lines configured, they are the portfolio: a finding about something in
     # no line (say its line was removed from the config) is not raised, so its comment
     # is resolved rather than left open with no line to answer for it.

@@ -13,6 +13,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from pmsync.sandbox import knock_on_seed
 from pmsync.sandbox.clickup_site import ClickUpWorkspace, ms
 from pmsync.sandbox.site import Site
 
@@ -99,6 +100,10 @@ def seed_clickup(site: Site, *, seed: int = 7, size: int = 40, lists: int = 7,
     _plant(site, ws, sprints)
     _archive(ws, space)
     _workspace_views(ws, rng, space, today)
+    knock_on_seed.plant_clickup(  # after every other case: their ids and draws stay
+        site, ws, lambda name, home, status: _task(ws, rng, name, home, latest - timedelta(days=60),
+                                                   latest, status, recent=True),
+        backlog, today)
     return ws
 
 

@@ -18,6 +18,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from pmsync.sandbox import knock_on_seed
 from pmsync.sandbox.jira_writes import sprint_ref
 from pmsync.sandbox.site import FLAGGED_ID, Site, jira_time, text_adf
 
@@ -48,6 +49,7 @@ def seed_site(site: Site, *, seed: int = 7, size: int = 60, today: date | None =
     for number, (key, name) in enumerate(PROJECTS, start=1):
         builder.project(number, key, name, per_project)
     _plant(builder)
+    knock_on_seed.plant_jira(builder)  # after every other case: their keys and draws stay
     builder.space()
     return site
 
