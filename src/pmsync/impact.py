@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from pmsync.errors import ConfigError
-from pmsync.model import split_key
 from pmsync.reports import metric_settings
 from pmsync.schedule import Broken, Impact, ItemDates, impact, resolve_key
 from pmsync.workspace import Workspace
@@ -22,7 +21,7 @@ def run_impact(ws: Workspace, typed_key: str, slip_days: int | None) -> Impact:
                           "tracker shows it (e.g. PAY-20 or jira:PAY-20), or run `pmsync sync`")
     item = portfolio.items[key]
     if not item.is_open:
-        raise ConfigError(f"{split_key(key)[1]} is {item.status}: nothing waits on it any more")
+        raise ConfigError(f"{item.name} is {item.status}: nothing waits on it any more")
     settings_of = metric_settings(ws)  # epics finish no earlier than the forecast rule says
     return impact(portfolio, key, slip_days, lambda line: settings_of(line).forecast)
 
@@ -32,7 +31,8 @@ def _day(moment) -> str | None:
 
 
 def _hop(dates: ItemDates) -> dict[str, Any]:
-    return {"key": dates.key, "title": dates.item.title, "line": dates.line,
+    return {"key": dates.key, "label": dates.item.name, "title": dates.item.title,
+            "line": dates.line,
             "planned_start": _day(dates.planned_start),
             "planned_finish": _day(dates.planned_finish),
             "earliest_start": _day(dates.earliest_start),
@@ -41,7 +41,7 @@ def _hop(dates: ItemDates) -> dict[str, Any]:
 
 
 def _broken(b: Broken) -> dict[str, Any]:
-    return {"key": b.key, "name": b.name, "line": b.line,
+    return {"key": b.key, "label": b.label, "name": b.name, "line": b.line,
             "date": b.limit.isoformat() if b.limit else None,
             "earliest_finish": _day(b.earliest_finish), "days_late": b.days_late,
             "chain": list(b.chain)}
@@ -65,7 +65,7 @@ def _clean(text: str) -> str:
 
 
 def _label(dates: ItemDates) -> str:
-    return (f"{split_key(dates.key)[1]} {_clean(dates.item.title)} "
+    return (f"{_clean(dates.item.name)} {_clean(dates.item.title)} "
             f"({_clean(dates.line or 'no line')})")
 
 
@@ -118,7 +118,7 @@ def impact_tree(result: Impact) -> str:
 
 def _target(b: Broken) -> str:
     if b.kind == "epic":
-        return f"epic {split_key(b.key)[1]} {_clean(b.name)}"
+        return f"epic {_clean(b.label)} {_clean(b.name)}"
     return f"release {_clean(b.name)}"
 
 

@@ -333,10 +333,15 @@ class Target:
 
     key: str
     kind: str  # "epic" or "release"
-    name: str
+    name: str  # an epic's title, a release's name
     line: str | None
     limit: date
     url: str | None = None
+    label: str = ""  # how a person names it: the epic's key (or custom id), the release's name
+
+    @property
+    def called(self) -> str:
+        return f"epic {self.label}" if self.kind == "epic" else f"release {self.name}"
 
 
 @dataclass(frozen=True)
@@ -402,14 +407,14 @@ class Targets:
         if epic is None or not epic.is_open or epic.due is None:
             return None
         return self._keep(Target(epic.key, "epic", epic.title, epic.product_line, epic.due,
-                                 epic.url))
+                                 epic.url, epic.name))
 
     def _release(self, key: str, line: str | None) -> Target | None:
         release = self.portfolio.releases.get(key)
         if release is None or release.released or release.release_date is None:
             return None
         return self._keep(Target(release.key, "release", release.name, line,
-                                 release.release_date))
+                                 release.release_date, label=release.name))
 
     def _keep(self, target: Target) -> Target:
         self.limit[target.key] = _ts(end_of_day(target.limit))
@@ -464,6 +469,7 @@ class Broken:
     earliest_finish: datetime
     days_late: int
     chain: tuple[str, ...]  # subject → ... → the item that misses it
+    label: str = ""  # how a person names it (key or custom id; a release's name)
 
 
 @dataclass(frozen=True)
@@ -483,8 +489,9 @@ class Impact:
 
 
 def resolve_key(portfolio: Portfolio, typed: str) -> str | None:
-    """A key as a person types it: jira:PAY-20, PAY-20, pay-20, a ClickUp task id, or a
-    tracker URL ending in one. None when nothing (or more than one item) matches."""
+    """A key as a person types it: jira:PAY-20, PAY-20, pay-20, a ClickUp task id or
+    custom id, or a tracker URL ending in one. None when nothing (or more than one item)
+    matches."""
     text = typed.strip().rstrip("/")
     if text in portfolio.items:
         return text
@@ -492,10 +499,10 @@ def resolve_key(portfolio: Portfolio, typed: str) -> str | None:
         text = text.rsplit("/", 1)[-1]
     wanted = text.casefold()
     if ":" in wanted:
-        tracker, native = wanted.split(":", 1)
-        matches = [k for k in portfolio.items if k.casefold() == f"{tracker}:{native}"]
+        matches = [k for k in portfolio.items if k.casefold() == wanted]
     else:
-        matches = [k for k in portfolio.items if split_key(k)[1].casefold() == wanted]
+        matches = [k for k, item in portfolio.items.items()
+                   if wanted in (split_key(k)[1].casefold(), item.name.casefold())]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -524,7 +531,7 @@ def impact(portfolio: Portfolio, key: str, slip_days: int | None = None,
         if n != start and item.kind != "epic" and dates.days_late > 0:
             _keep(broken, Broken(item.key, "item", item.title, item.product_line,
                                  dates.planned_finish.date(), dates.earliest_finish,
-                                 dates.days_late, _path(schedule, item.key, key)))
+                                 dates.days_late, _path(schedule, item.key, key), item.name))
         for target in targets.of(item):
             if target.key == item.key and dates.reason == CHILDREN:
                 continue  # late through its children: the child that misses it is named
@@ -532,7 +539,7 @@ def impact(portfolio: Portfolio, key: str, slip_days: int | None = None,
             if late > 0:
                 _keep(broken, Broken(target.key, target.kind, target.name, target.line,
                                      target.limit, dates.earliest_finish, late,
-                                     _path(schedule, item.key, key)))
+                                     _path(schedule, item.key, key), target.label))
     tree: dict[str, list[str]] = {}
     shown: dict[str, ItemDates] = {key: subject}
     for b in broken.values():

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pmsync.config import RuleSettings
 from pmsync.hookspecs import hookimpl
 from pmsync.kit.options import Option
-from pmsync.model import Finding, split_key
+from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
 from pmsync.rules import RULE_SETTINGS, BaseRule, thresholds
 from pmsync.schedule import ItemDates, KnockOn, knock_ons, portfolio_schedule
@@ -37,7 +37,7 @@ def _day(moment) -> str:
 
 def describe_hop(hop: ItemDates, first: bool) -> str:
     """One hop as the evidence and the reports tell it: key, line, dates, why."""
-    native = split_key(hop.key)[1]
+    native = hop.item.name
     line = hop.line or "no line"
     if first:
         why = REASONS.get(hop.reason, hop.reason)
@@ -101,17 +101,17 @@ class DependencyKnockOn(BaseRule):
                  limit: int) -> Finding:
         target, chain = knock.target, knock.chain
         root = chain[0]
-        what = f"Epic {split_key(target.key)[1]}" if target.kind == "epic" else \
-            f"Release {target.name}"
+        items = portfolio.items
+        what = f"Epic {target.label}" if target.kind == "epic" else f"Release {target.name}"
         when = "due" if target.kind == "epic" else "dated"
-        path = " → ".join(split_key(k)[1] for k in knock.chain_keys)
+        path = " → ".join(items[k].name for k in knock.chain_keys)
         across = (f" across product lines ({', '.join(knock.lines)})"
                   if knock.crosses_lines else "")
         message = (f"{what} is {when} {target.limit.isoformat()} but "
-                   f"{split_key(knock.chain_keys[-1])[1]} finishes "
+                   f"{items[knock.chain_keys[-1]].name} finishes "
                    f"{_day(chain[-1].earliest_finish)} at the earliest, "
-                   f"{count(knock.days_late, 'day')} late, knocked on by {split_key(root.key)[1]} through "
-                   f"{count(chain[-1].links, 'link')}{across}: {path}.")
+                   f"{count(knock.days_late, 'day')} late, knocked on by {root.item.name} "
+                   f"through {count(chain[-1].links, 'link')}{across}: {path}.")
         evidence: list[tuple[str, str]] = [
             ("root", describe_hop(root, first=True)),
             (f"{target.kind} date", target.limit.isoformat()),
@@ -124,11 +124,11 @@ class DependencyKnockOn(BaseRule):
                 evidence.append((f"hop {number}", describe_hop(hop, first=False)))
         others = [k for k in knock.late_keys if k != knock.chain_keys[-1]]
         if others:
-            evidence.append(("also late here", ", ".join(split_key(k)[1] for k in others[:10])
+            evidence.append(("also late here", ", ".join(items[k].name for k in others[:10])
                              + (f" and {len(others) - 10} more" if len(others) > 10 else "")))
         evidence.append(("root knocks on", "; ".join(
-            f"{s.target.kind} {split_key(s.target.key)[1] if s.target.kind == 'epic' else s.target.name}"
-            f" ({s.target.line or 'no line'}) by {count(s.days_late, 'day')}" for s in siblings)))
+            f"{s.target.called} ({s.target.line or 'no line'}) by {count(s.days_late, 'day')}"
+            for s in siblings)))
         return self.finding(
             self.cross_line_severity if knock.crosses_lines else self.severity,
             subject_key=target.key, product_line=target.line, related_keys=(root.key,),
