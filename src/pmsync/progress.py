@@ -1,6 +1,7 @@
 """Progress on a terminal: items fetched of the total per tracker, pages published,
-rate-limit waits counting down. Under cron (stderr not a terminal) nothing is drawn and
-the JSON log lines tell the same story.
+rate-limit waits counting down; the bars clear when the step ends (its summary stays).
+Under cron (stderr not a terminal) nothing is drawn and the JSON log lines tell the
+same story.
 
 Drawn by rich: it keeps several bars live at once, redraws them from its own thread
 (so a countdown moves while a request or a sleep blocks), prints log lines above the
@@ -65,7 +66,7 @@ class TerminalProgress(Progress):
         self.console = Console(file=stream, stderr=True)
         self.bars = Bars(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                          MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                         TimeElapsedColumn(), console=self.console, transient=False,
+                         TimeElapsedColumn(), console=self.console, transient=True,
                          refresh_per_second=8, redirect_stdout=False, redirect_stderr=False)
         self.tasks: dict[str, Any] = {}
         self.waits: list[tuple[Any, float, float]] = []  # (task, started, seconds)
