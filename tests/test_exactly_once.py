@@ -183,3 +183,22 @@ def test_clickup_people_are_never_touched_repeats_fold_pages_stay(
         pid: p["content"] for pid, p in doc_pages.items()}
     assert len([w for w in sandbox.writes if "/api/v3/" in w["path"]]) == doc_writes
     assert len(sandbox.writes_to("DELETE", "/api/v2/comment/")) == 1  # the repeat
+
+
+def test_a_repeated_clickup_doc_page_is_folded_into_the_oldest(sandbox, tmp_path, monkeypatch,
+                                                                write_clickup_config):
+    ws = sandbox.clickup
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    assert run(path, "run") == 0
+    (page,) = [p for p in ws.pages.values() if p["name"] == "Sprint review: Platform"]
+    repeat = {**page, "id": ws.next_id("8cdu4-p"), "date_created": page["date_created"] + 1}
+    ws.pages[repeat["id"]] = repeat  # an older version posted it twice
+    theirs = {**page, "id": ws.next_id("8cdu4-p"), "creator_id": 4242}  # a person's copy
+    ws.pages[theirs["id"]] = theirs
+    snapshot = dict(theirs)
+    lose_store(path)
+    assert run(path, "run") == 0
+    assert ws.pages[page["id"]]["name"] == "Sprint review: Platform"
+    assert ws.pages[repeat["id"]]["name"] == "Sprint review: Platform (repeat, safe to delete)"
+    assert page["id"] in ws.pages[repeat["id"]]["content"]  # it points at the page kept
+    assert ws.pages[theirs["id"]] == snapshot  # a person's page is never touched

@@ -21,7 +21,7 @@ from typing import Any
 from pmsync.connector import PageRequest, PublishedPage
 from pmsync.kit.errors import HttpError
 from pmsync.kit.http import HttpClient
-from pmsync.once import oldest_first, write_once
+from pmsync.once import write_once
 
 log = logging.getLogger("pmsync.clickup")
 SPACE = 4  # ClickUp's parent type for a Space
@@ -96,13 +96,14 @@ class DocPages:
         other pages of ours with that title are folded into it."""
         by_id = {str(p["id"]): p for p in pages}
         me = self.my_id()
-        ours = [str(p["id"]) for p in pages if p.get("name") == title
-                and str(p.get("creator_id", "")) == me]
-        keep = known_id if known_id in by_id else (oldest_first(ours)[0] if ours else None)
+        ours = [str(p["id"]) for p in sorted(pages, key=lambda p: (int(p.get("date_created") or 0),
+                                                                str(p["id"])))
+                if p.get("name") == title and str(p.get("creator_id", "")) == me]
+        keep = known_id if known_id in by_id else (ours[0] if ours else None)  # the oldest
         if keep is None:
             # A page of that title someone else made is used as before, never folded.
             return next((p for p in pages if p.get("name") == title), None)
-        for extra in oldest_first(i for i in ours if i != keep):
+        for extra in (i for i in ours if i != keep):
             log.warning("clickup: Doc page %s repeats our page %s; renaming it", extra, keep)
             self.http.request("PUT", f"{self.base}/{doc_id}/pages/{extra}", "folding a Doc page",
                            json={"name": f"{title}{REPEAT_SUFFIX}", "content_format": "text/md",
