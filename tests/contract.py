@@ -109,9 +109,29 @@ def _tasks(schema: dict[str, Any]) -> dict[str, Any]:
                                      "tasks": {**schema["properties"]["tasks"], "items": items}}}
 
 
+def _nullable_changes(node: Any) -> Any:
+    """Jira's ChangeDetails types from/to/fromString/toString as plain strings, while its own
+    getChangeLogs example (and every real changelog) sends "from": null for a value that
+    was empty: accept null there."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict) and {"fromString", "toString"} <= set(props):
+            node = {**node, "properties": {**props, **{
+                k: {**props[k], "nullable": True}
+                for k in ("from", "fromString", "to", "toString") if k in props}}}
+        return {k: _nullable_changes(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_nullable_changes(v) for v in node]
+    return node
+
+
 # Vendor defects the fact sheets name (clickup-notes §2, §3), patched here rather than
 # bent in the sandbox: the examples and the real API send what the sandbox sends.
 DEFECTS = {
+    # Changelog items: null from/to, as the vendor's example shows (see _nullable_changes).
+    "getIssue": _nullable_changes, "getChangeLogs": _nullable_changes,
+    "searchAndReconsileIssuesUsingJql": _nullable_changes,
+    "searchAndReconsileIssuesUsingJqlPost": _nullable_changes,
     # GetFolders types `folders` as an object and a folder's `lists` as strings.
     "GetFolders": lambda s: {**s, "properties": {**s["properties"], "folders": {
         "type": "array", "items": _any_items(s["properties"]["folders"], "lists")}}},

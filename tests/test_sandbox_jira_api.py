@@ -86,7 +86,8 @@ def test_enhanced_search_on_v2_and_the_approximate_count(sandbox, http):
     assert isinstance(issue["fields"]["description"], str)  # v2: wiki text, not ADF
     assert {"description", "reporter", "creator", "comment", "worklog", "subtasks",
             "timetracking", "votes", "watches"} <= set(issue["fields"])
-    assert issue["names"]["summary"] == "Summary" and issue["schema"]["status"]["type"] == "status"
+    assert page["names"]["summary"] == "Summary" and page["schema"]["status"]["type"] == "status"
+    assert "names" not in issue  # a search names the fields once, beside the issues
     assert {t["name"] for t in issue["transitions"]} and issue["renderedFields"]["description"]
     v3 = search(sandbox, http, "project = MOB", fields="summary").json()
     check_response("GET", "/rest/api/3/search/jql", 200, v3)
@@ -227,3 +228,24 @@ def test_confluence_v2_versions_and_direct_children(sandbox, http):
     assert [(v["number"], v["message"]) for v in versions] == [(2, "second"), (1, "")]
     children = http.get(f"{base}/{parent['id']}/direct-children").json()["results"]
     assert [(c["id"], c["title"]) for c in children] == [(child["id"], "Child")]
+
+
+def test_new_issue_routes_match_the_published_schemas(sandbox, http):
+    """Routes the shared vendor documents describe: the full issue with its expansions, the
+    changelog on v2, the enhanced search on v2, the agile board configuration."""
+    require_specs()
+    url = sandbox.url
+    for version in ("2", "3"):
+        path = f"/rest/api/{version}/issue/PAY-4"
+        issue = http.get(url + path, params={
+            "fields": "*all", "expand": "names,schema,transitions,renderedFields,changelog"})
+        check_response("GET", path, 200, issue.json())
+        path = f"/rest/api/{version}/issue/MOB-2/changelog"
+        check_response("GET", path, 200, http.get(url + path, params={"maxResults": 5}).json())
+        path = f"/rest/api/{version}/search/jql"
+        found = http.post(url + path, json={"jql": "project = WEB", "fields": ["*all"],
+                                            "maxResults": 3, "expand": "names"})
+        check_response("POST", path, 200, found.json())
+        assert found.json()["names"]
+    path = "/rest/agile/1.0/board/1/configuration"
+    check_response("GET", path, 200, http.get(url + path).json())

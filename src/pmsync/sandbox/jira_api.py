@@ -153,6 +153,16 @@ def _cloud_search(req: Request) -> tuple[str, Site, dict[str, Any], jql.Query]:
     return version, site, params, query
 
 
+def _hoist_names(page: list[dict[str, Any]]) -> dict[str, Any]:
+    """A search answers `names` and `schema` once, beside the issues, not in each issue."""
+    hoisted: dict[str, Any] = {}
+    for issue in page:
+        for key in ("names", "schema"):
+            if key in issue:
+                hoisted.setdefault(key, {}).update(issue.pop(key))
+    return hoisted
+
+
 def approximate_count(req: Request) -> Response:
     """POST /search/approximate-count: {"count": N} for a bounded query."""
     _, site, params, query = _cloud_search(req)
@@ -170,7 +180,7 @@ def search_jql(req: Request) -> Response:
     with site.lock:
         page = [issue_view(site, i, wanted, params["expand"], version)
                 for i in matched[offset : offset + max_results]]
-    body: dict[str, Any] = {"issues": page}
+    body: dict[str, Any] = {"issues": page, **_hoist_names(page)}
     if offset + max_results < len(matched):
         body["nextPageToken"] = _encode_token(offset + max_results, params["jql"])
         body["isLast"] = False
@@ -224,7 +234,8 @@ def offset_search(req: Request) -> Response:
     size = max(0, min(size, SEARCH_MAX))
     with site.lock:
         page = [issue_view(site, i, wanted, expand, "2") for i in matched[start: start + size]]
-    return Response(body={"expand": "schema,names", "startAt": start, "maxResults": size,
+    return Response(body={**_hoist_names(page), "expand": "schema,names", "startAt": start,
+                          "maxResults": size,
                           "total": len(matched), "issues": page})
 
 

@@ -90,9 +90,7 @@ def computed_field(site: Site, issue: dict[str, Any], name: str, version: str) -
         return {"startAt": 0, "maxResults": EMBEDDED_WORKLOGS, "total": len(worklogs),
                 "worklogs": [worklog_view(site, w, version) for w in shown]}
     if name == "subtasks":
-        return [site.issue_ref(i) for i in site.issues.values()
-                if (i["fields"].get("parent") or {}).get("id") == issue["id"]
-                and i["fields"]["issuetype"].get("subtask")]
+        return [site.issue_ref(i) for i in subtasks_by_parent(site).get(issue["id"], ())]
     if name == "timetracking":
         return {"timeSpent": duration_text(spent), "timeSpentSeconds": spent} if spent else {}
     if name in ("timespent", "aggregatetimespent"):
@@ -111,6 +109,20 @@ def computed_field(site: Site, issue: dict[str, Any], name: str, version: str) -
     if name in ("attachment", "versions"):
         return []
     return None  # environment, security, lastViewed, estimates: not set on any seeded issue
+
+
+def subtasks_by_parent(site: Site) -> dict[str, list[dict[str, Any]]]:
+    """Sub-tasks per parent id, rebuilt only when an issue changed (a search page asks for
+    every issue's sub-tasks; scanning the site for each would be quadratic)."""
+    cached = site.search_cache.get(("subtasks", site.revision, len(site.issues)))
+    if cached is None:
+        cached = {}
+        for candidate in site.issues.values():
+            parent = candidate["fields"].get("parent")
+            if parent and candidate["fields"]["issuetype"].get("subtask"):
+                cached.setdefault(parent["id"], []).append(candidate)
+        site.search_cache[("subtasks", site.revision, len(site.issues))] = cached
+    return cached
 
 
 def duration_text(seconds: int | None) -> str | None:
