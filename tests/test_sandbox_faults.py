@@ -195,3 +195,12 @@ def test_start_arms_faults_given_as_objects_or_strings():
         assert jira(sb, "GET", "/serverInfo").status_code == 504
         assert sb.fault_counts() == {"status-500": 1, "status-504": 1}
         assert "fault armed: GET:/rest/api/3/serverInfo:status=504" in sb.describe()
+
+
+@pytest.mark.parametrize("spec", ["GET:/rest/api/*/search/jql:truncated",
+                                  "GET:/rest/api/*/search/jql:reset=after"])
+def test_pmsync_reads_again_after_a_read_is_cut_off(spec, tmp_path, monkeypatch, write_config):
+    with Sandbox.start(size=12, clickup_size=0, faults=[spec]) as sb:
+        path = write_config(sb, tmp_path, monkeypatch)
+        assert main(["--config", str(path), "sync"]) == 0
+        assert sum(sb.fault_counts().values()) == 1

@@ -194,7 +194,9 @@ class RetryPolicy:
             return exc.status == 429 or (safe and exc.status in self.vendor.retry_statuses)
         if never_sent(exc):
             return True
-        if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        # A body cut off mid-transfer (ChunkedEncodingError) is a network failure too.
+        if isinstance(exc, requests.ConnectionError | requests.Timeout
+                      | requests.exceptions.ChunkedEncodingError):
             return safe
         return isinstance(exc, ValueError) and safe  # a cut-off JSON body: read it again
 
