@@ -232,3 +232,18 @@ def test_overlapping_requests_share_one_budget():
     # then spend the new window's 10 one by one.
     assert slept == [31.0] and pacer.remaining == 0
 
+
+
+@responses.activate
+def test_garbled_rate_limit_headers_never_stall_a_run(waits):
+    responses.get(f"{API}/x", status=429, headers={"X-RateLimit-Reset": "inf",
+                                                    "Retry-After": "nan"})
+    responses.get(f"{API}/x", status=200, json={}, headers={
+        "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(10**12 * 7)})
+    responses.get(f"{API}/x", json={})
+    http = client()
+    slept: list[float] = []
+    http.pacer.sleep = slept.append
+    http.request("GET", "/x", "reading")
+    http.request("GET", "/x", "reading")
+    assert all(1.0 <= w <= 300 for w in waits) and all(0 < s <= 300 for s in slept)

@@ -18,6 +18,7 @@ What does not differ is here once:
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -68,6 +69,8 @@ class Vendor:
         try:
             if self.reset_is_epoch:
                 moment = float(value)
+                if not math.isfinite(moment):
+                    return None
                 scale = 1000.0 if moment > 1e11 else 1.0  # some send milliseconds
                 digits = len(value.partition(".")[2])
                 return (moment + 10.0 ** -digits) / scale  # one unit of the last digit
@@ -85,9 +88,11 @@ def retry_after(response: requests.Response, now: float) -> float | None:
     if value is None:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
     except (TypeError, ValueError, IndexError):
@@ -136,7 +141,7 @@ class Pacer:
         self._sent.append(self.clock())
 
     def _sleep_until(self, moment: float) -> None:
-        delay = moment - self.clock()
+        delay = min(moment - self.clock(), MAX_WAIT)  # a garbled reset cannot stall a run
         if delay > 0:
             announce(delay, self.vendor)
             self.sleep(delay)
