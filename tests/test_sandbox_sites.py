@@ -149,3 +149,35 @@ def test_a_moved_issue_answers_under_its_old_key(sandbox):
     last = http.get(f"{sandbox.url}/rest/api/3/issue/{moved}/changelog").json()["values"][-1]
     assert {(i["field"], i["fromString"], i["toString"]) for i in last["items"]} >= {
         ("Key", "PAY-5", moved)}
+
+
+def test_sandbox_tls_prints_the_certificate_https_clients_trust(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pmsync.cli", "sandbox", "--tls", "--port", str(port),
+         "--clickup-size", "0", "--size", "24"], stdout=subprocess.PIPE, text=True)
+    try:
+        banner = [server.stdout.readline() for _ in range(2)]
+        assert f"https://127.0.0.1:{port}" in banner[0]
+        cert = re.search(r"self-signed certificate: (\S+)", banner[1]).group(1)
+        url = f"https://127.0.0.1:{port}/rest/api/3/serverInfo"
+        assert requests.get(url, verify=cert).json()["deploymentType"] == "Cloud"
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url)  # not trusted without the certificate
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_data_center_takes_basic_username_and_password_as_real_dc_does(old_dc):
+    account = old_dc.site.account
+    url = old_dc.url + "/rest/api/2/myself"
+    assert requests.get(url, auth=(account.name, account.password)).json()["name"] == account.name
+    assert requests.get(url, auth=(account.name, "wrong")).status_code == 401
+    assert requests.get(url, auth=(account.email, account.api_token)).status_code == 401
