@@ -222,6 +222,25 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     assert jira_posts == {root_epic: 1}
     assert clickup_posts == {epic.split(":")[1]: 1}
 
+    # The reports: the roadmap's chain (every hop with its line and dates), the links on it
+    # marked in the dependency table, notes on the timeline's bars; each line's review
+    # lists its work that is late because of another line, with the root.
+    reports = tmp_path / "state" / "reports"
+    roadmap = (reports / "roadmap.html").read_text()
+    chains = roadmap[roadmap.index("<h2>Chains that break a date</h2>"):]
+    chains = chains[:chains.index("<h2>", 5)]
+    assert f'data-target="{epic}" data-root="{root}"' in chains
+    assert chains.count("<tr>") == 1 + 4  # header, then root, pay, sync, admin
+    assert "epic Wallet sync (Platform), dated" in chains and "3 days late, from" in chains
+    assert roadmap.count("<strong>knock-on</strong> on the chain from") == 2  # MOB→PAY→ClickUp
+    assert "knock-on: 3 days past due, from" in roadmap  # the epic's bar, on hover
+    assert "breaks epic Wallet sync by 3 days" in roadmap  # the root's epic's bar
+    payments = (reports / "sprint-review-payments.html").read_text()
+    late = payments[payments.index("Late because of another line"):]
+    assert "Wallet API for the platform" in late and "(Mobile)" in late
+    mobile = (reports / "sprint-review-mobile.html").read_text()
+    assert "Wallet" not in mobile[mobile.index("Late because of another line"):]
+
     # The what-if on the root as a person types it.
     native = root.split(":")[1]
     code, out, _ = run_cli(path, capsys, "impact", native.lower(), "--slip", "0", "--format",

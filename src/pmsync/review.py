@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from pmsync import charts
+from pmsync.knock_on_view import Chain, LateFromElsewhere, knock_on_view, late_from_other_lines
 from pmsync.metrics import (
     ForecastSettings,
     SprintNumbers,
@@ -92,6 +93,7 @@ class SprintReview:
     depended_by: list[tuple[WorkItem, WorkItem]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
     timeline: Timeline | None = None
+    late_elsewhere: list[LateFromElsewhere] = field(default_factory=list)  # knock-on
 
     @property
     def velocity_rows(self) -> list[tuple[str, str, str]]:
@@ -150,6 +152,8 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
             review.depends_on.append((blocked, blocker))
         elif blocker.product_line == line and blocked.product_line != line:
             review.depended_by.append((blocker, blocked))
+    review.late_elsewhere = late_from_other_lines(
+        portfolio, line, lambda name: settings_of(name).forecast)
     review.timeline = line_timeline(portfolio, line, findings, settings_of, review.epics)
     if review.timeline.bars:
         review.charts["timeline"] = charts.timeline_svg(
@@ -195,6 +199,8 @@ class Roadmap:
     timeline: Timeline | None = None
     percentile: float = 85.0  # the forecast rule's, for the timeline and the introduction
     labels: dict[str, str] = field(default_factory=dict)  # each line's forecast percentile
+    knock_ons: list[Chain] = field(default_factory=list)  # chains that break a date
+    chain_edges: dict[tuple[str, str], str] = field(default_factory=dict)  # link → what
 
 
 def conflict_edges(portfolio: Portfolio, findings: list[Finding]
@@ -230,10 +236,12 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
                       key=lambda r: (r.release_date or date.max, r.name))
     result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile,
                      labels={line: settings_of(line).forecast.label for line in lines})
+    knock = knock_on_view(portfolio, findings, lambda name: settings_of(name).forecast)
+    result.knock_ons, result.chain_edges = knock.chains, knock.edges
     result.timeline = build_timeline(
         portfolio, {line: [row.item for row in epics[line]] for line in lines}, forecasts,
         [(blocker, blocked) for blocker, blocked, conflict in edges if conflict], percentile,
-        releases)
+        releases).with_marks(knock.marks)
     if result.timeline.bars:
         result.charts["roadmap"] = charts.timeline_svg(result.timeline, "roadmap-timeline")
     return result
