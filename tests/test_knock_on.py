@@ -229,7 +229,7 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     roadmap = (reports / "roadmap.html").read_text()
     chains = roadmap[roadmap.index("<h2>Chains that break a date</h2>"):]
     chains = chains[:chains.index("<h2>", 5)]
-    assert f'data-target="{epic}" data-root="{root}"' in chains
+    assert f"from {root.split(':')[1]} (Mobile)</h3>" in chains
     assert chains.count("<tr>") == 1 + 4  # header, then root, pay, sync, admin
     assert "epic Wallet sync (Platform), dated" in chains and "3 days late, from" in chains
     assert roadmap.count("<strong>knock-on</strong> on the chain from") == 2  # MOB→PAY→ClickUp
