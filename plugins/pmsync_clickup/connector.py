@@ -23,7 +23,7 @@ from pmsync.kit.http import HttpClient
 from pmsync.kit.marker import last_line, marker, read_footer
 from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
 from pmsync.model import Sprint, split_key
-from pmsync.once import oldest_first, write_once
+from pmsync.once import our_comment, write_once
 from pmsync.untrusted import fit_message, safe_url
 from pmsync_clickup import mapping
 from pmsync_clickup.docs import DocPages
@@ -225,9 +225,7 @@ class ClickUpConnector:
             return str(created["id"])
 
         def find() -> str | None:  # by the footer and our own user only
-            ours = [c.id for c in self.list_comments(item_key)
-                    if c.mine and c.fingerprint == message.fingerprint]
-            return oldest_first(ours)[0] if ours else None
+            return our_comment(self.list_comments(item_key), message.fingerprint)
 
         return write_once(send, find, f"{self.name}: posting a comment on {item_key}",
                           self.http.policy)

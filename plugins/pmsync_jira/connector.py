@@ -22,7 +22,7 @@ from pmsync.errors import TrackerError
 from pmsync.kit.cursor import SyncClock
 from pmsync.kit.errors import HttpError
 from pmsync.model import Sprint, facet_value, split_key
-from pmsync.once import oldest_first, write_once
+from pmsync.once import our_comment, write_once
 from pmsync_jira import adf, mapping, search, wiki
 from pmsync_jira.client import JiraSite
 from pmsync_jira.confluence import CloudPages, DataCenterPages, Pages
@@ -313,9 +313,7 @@ class JiraConnector:
             return str(created["id"])
 
         def find() -> str | None:  # by the footer and our own account only
-            ours = [c.id for c in self.list_comments(item_key)
-                    if c.mine and c.fingerprint == message.fingerprint]
-            return oldest_first(ours)[0] if ours else None
+            return our_comment(self.list_comments(item_key), message.fingerprint)
 
         return write_once(send, find, f"{self.name}: posting a comment on {item_key}",
                           self.site.http.policy)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from pmsync.connector import Comment
 from pmsync.kit.errors import HttpError, LostResponse
 from pmsync.kit.retry import RetryPolicy
 
@@ -62,3 +63,9 @@ def plain(text: str) -> str:
 def oldest_first(ids: Iterable[str]) -> list[str]:
     """Tracker ids in creation order (numeric ids sort as numbers)."""
     return sorted(ids, key=lambda i: (0, int(i), "") if i.isdigit() else (1, 0, i))
+
+
+def our_comment(comments: Iterable[Comment], fingerprint: str) -> str | None:
+    """The oldest comment of our own account whose footer is ``fingerprint``, if any."""
+    ours = [c.id for c in comments if c.mine and c.fingerprint == fingerprint]
+    return oldest_first(ours)[0] if ours else None
