@@ -2,23 +2,65 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 _SECRETS: set[str] = set()
+_ENCODED: set[str] = set()  # base64 cores of the secrets, whatever bytes surround them
+
+# "Authorization: Basic dXNlcjp0b2tlbg==", "authorization": "Bearer x", 'Authorization': 'pk_1'
+# — as a header dump or a server's error body echoing our request back.
+_AUTH_HEADER = re.compile(
+    r"""(?i)(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)"""
+    r"""(?:(basic|bearer|token|digest)\s+)?[^\s"',;}\]]+""")
+# A scheme's credentials without the header name: "Basic dXNlcjp0b2tlbg==", "Bearer eyJ..."
+_SCHEME_CREDENTIAL = re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9._~+/-]{8,}=*")
+# https://user:password@host/ → https://user:***@host/
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{6,}=*")
 
 
 def register_secret(value: str) -> None:
-    """Any log line containing ``value`` shows *** instead."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    """Any log line or error containing ``value`` shows *** instead: as it is,
+    percent-encoded, or inside a base64 string (an HTTP Basic header is
+    base64 of "email:token")."""
+    if not value or len(value) < 4:
+        return
+    _SECRETS.add(value)
+    encoded = quote(value, safe="")
+    if encoded != value:
+        _SECRETS.add(encoded)
+    _ENCODED.update(_base64_cores(value.encode()))
+
+
+def _base64_cores(secret: bytes) -> set[str]:
+    """The part of base64(anything + secret + anything) that only the secret decides,
+    for each of the three ways the secret can sit against base64's 3-byte groups."""
+    cores = set()
+    for offset in range(3):
+        text = base64.b64encode(b"\0" * offset + secret).decode()
+        core = text[4 if offset else 0:len(text) - 4]  # drop groups shared with neighbours
+        if len(core) >= 8:  # shorter ones would match ordinary words
+            cores.add(core)
+            cores.add(core.replace("+", "-").replace("/", "_"))  # the URL-safe alphabet
+    return cores
 
 
 def mask(text: str) -> str:
-    for secret in _SECRETS:
+    for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "***")
+    text = _AUTH_HEADER.sub(lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") +
+                            "***", text)
+    text = _SCHEME_CREDENTIAL.sub(lambda m: f"{m.group(1)} ***", text)
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
+    if _ENCODED:
+        text = _BASE64_RUN.sub(
+            lambda m: "***" if any(core in m.group(0) for core in _ENCODED) else m.group(0), text)
     return text
 
 
