@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -142,5 +143,22 @@ def test_runs_left_unfinished_before_run_records_count_as_crashed(tmp_path):
     try:
         assert [(r.command, r.outcome, r.exit_code) for r in store.runs()] == [
             ("run", "crashed", None), ("sync", "done", 0)]
+    finally:
+        store.close()
+
+
+def test_under_the_lock_a_running_row_is_crashed_even_if_its_pid_was_reused(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        live_but_unrelated = os.getppid()  # alive: as if the dead run's pid had been reused
+        store.conn.execute("INSERT INTO runs(command, started_at, pid, host) VALUES "
+                           "('run', '2026-11-01T00:00:00+00:00', ?, ?)",
+                           (live_but_unrelated, socket.gethostname()))
+        with store.run("check"):  # no lock: the live pid keeps it 'running'
+            pass
+        assert [r.outcome for r in store.runs()] == ["done", "running"]
+        with store.run("sync", holds_lock=True):
+            pass
+        assert [r.outcome for r in store.runs()] == ["done", "done", "crashed"]
     finally:
         store.close()

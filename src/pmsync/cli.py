@@ -175,7 +175,7 @@ def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False)
         ws = _workspace(args)
         try:
             with run_lock(ws.config.lock_path) if locked else nullcontext(), \
-                    ws.store.run(args.command) as run:
+                    ws.store.run(args.command, holds_lock=locked) as run:
                 with on_terminal() if shows_progress else nullcontext():
                     code = step(ws, args, run)
                 for failure in run.failures:

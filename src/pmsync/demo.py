@@ -74,7 +74,7 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
             os.environ[CLICKUP_TOKEN_ENV] = clickup.token
         ws = Workspace.open(config_path)
         try:
-            with run_lock(ws.config.lock_path), ws.store.run("demo") as run:
+            with run_lock(ws.config.lock_path), ws.store.run("demo", holds_lock=True) as run:
                 result = run_cycle(ws, run)
         finally:
             ws.close()

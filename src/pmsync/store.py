@@ -103,6 +103,10 @@ class RunRecord:
         return delta.total_seconds()
 
 
+# The commands that hold the run lock while they work (cli.py and demo.py take it).
+LOCKED_COMMANDS = frozenset({"sync", "alert", "report", "run", "demo"})
+
+
 def outcome_of(exc: BaseException) -> tuple[str, int]:
     """How a run that raised ``exc`` ended, and the exit code the CLI gives it."""
     if isinstance(exc, KeyboardInterrupt):
@@ -199,14 +203,16 @@ class Store:
 
     # runs ---------------------------------------------------------------
     @contextmanager
-    def run(self, command: str) -> Iterator[Run]:
+    def run(self, command: str, holds_lock: bool = False) -> Iterator[Run]:
         """Record one command from start to end: its outcome, exit code and counts.
 
         The row is committed first (outcome 'running', with our pid and host), so a run
         whose process dies stays visible and is later told apart as 'crashed'.
+        ``holds_lock``: the caller holds the run lock, so no other locked command can
+        still be running, whatever its pid (a pid may have been reused since).
         """
         with self.errors_explained():
-            self.reap_crashed()
+            self.reap_crashed(lock_held=holds_lock)
             run = Run(self.begin_run(command), command)
         try:
             yield run
@@ -243,12 +249,13 @@ class Store:
              run.id),
         )
 
-    def reap_crashed(self) -> int:
-        """Mark as crashed the runs still 'running' whose process on this host is gone."""
+    def reap_crashed(self, lock_held: bool = False) -> int:
+        """Mark as crashed the runs still 'running' whose process on this host is gone
+        (with ``lock_held``: every locked command's run on this host)."""
         host = socket.gethostname()
-        dead = [run_id for run_id, pid in self.conn.execute(
-            "SELECT id, pid FROM runs WHERE outcome = 'running' AND host = ?", (host,))
-            if not pid_alive(pid)]
+        dead = [run_id for run_id, pid, command in self.conn.execute(
+            "SELECT id, pid, command FROM runs WHERE outcome = 'running' AND host = ?", (host,))
+            if not pid_alive(pid) or (lock_held and command in LOCKED_COMMANDS)]
         for run_id in dead:
             self.conn.execute("UPDATE runs SET outcome = 'crashed' WHERE id = ? "
                               "AND outcome = 'running'", (run_id,))
