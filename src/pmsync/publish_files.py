@@ -30,7 +30,8 @@ class HtmlFiles:
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError):
-                raise file_error(target, exc, "write the HTML report", WAY_OUT) from None
+                # The folder, not the file: a full disk is one failure, not one per report.
+                raise file_error(folder, exc, "write the HTML reports there", WAY_OUT) from None
             raise
         return target
 

@@ -53,7 +53,7 @@ def store_error(path: Path, exc: sqlite3.Error) -> StateError:
 def file_error(path: Path, exc: OSError, what: str, way_out: str = "") -> StateError:
     """An OSError on one of pmsync's own files or folders. ``what``: e.g. "write the report"."""
     reason = exc.strerror or str(exc)
-    where = Path(exc.filename) if exc.filename else path
+    where = path  # the caller names the file or folder the person knows (not a temp file)
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
         return StateError(f"{where}: cannot {what}: the disk is full ({reason}); free space "
                           "on it: nothing was half-written and the next run carries on")
