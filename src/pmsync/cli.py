@@ -176,10 +176,12 @@ def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False)
         try:
             with run_lock(ws.config.lock_path) if locked else nullcontext(), \
                     ws.store.run(args.command, holds_lock=locked) as run:
-                with on_terminal() if shows_progress else nullcontext():
-                    code = step(ws, args, run)
-                for failure in run.failures:
-                    print(f"pmsync: error: {failure}", file=sys.stderr)
+                try:
+                    with on_terminal() if shows_progress else nullcontext():
+                        code = step(ws, args, run)
+                finally:  # what was carried past is listed even if a later step stopped it
+                    for failure in run.failures:
+                        print(f"pmsync: error: {failure}", file=sys.stderr)
                 run.exit_code = run.failure_code or code
                 return run.exit_code
         finally:
