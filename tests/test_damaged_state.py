@@ -97,10 +97,10 @@ def table_missing(path: Path) -> None:
     (half_migrated, ["half-migrated: migration 4", "move it aside"]),
     (table_missing, ["half-migrated or edited: missing pages", "move it aside"]),
 ])
-@pytest.mark.parametrize("command", ["run", "check", "runs"])
+@pytest.mark.parametrize("command", ["run", "check", "runs", "impact PAY-1 --slip 5"])
 def test_a_damaged_store_is_one_line_with_the_way_out(pmsync, synced, damage, fragments, command):
     damage(synced)
-    code, _, err = pmsync(command)
+    code, _, err = pmsync(*command.split())
     assert code == EXIT_STATE
     one_line(err, str(synced), *fragments)
 

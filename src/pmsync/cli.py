@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pmsync.errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_STATE,
     EXIT_TERMINATED,
     ConfigError,
     PmsyncError,
@@ -130,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmsync: {what}; every finished write is recorded, the unfinished one was "
               "rolled back; the next run carries on", file=sys.stderr)
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+    except sqlite3.Error as exc:  # a store opened outside a recorded run (e.g. doctor)
+        print(f"pmsync: error: the store in state_dir failed ({exc}); if it is damaged, move "
+              "it aside: the next run rebuilds it from the trackers and adopts its comments "
+              "and pages", file=sys.stderr)
+        return EXIT_STATE
     except Exception as exc:
         if args.verbose:
             raise
@@ -335,14 +342,10 @@ def _run(ws, args, run) -> int:
     return _fail_on(result.findings, args.fail_on)
 
 
-def cmd_impact(args) -> int:
+def _impact(ws, args, run) -> int:
     from pmsync.impact import impact_json, impact_tree, run_impact
 
-    ws = _workspace(args)
-    try:
-        result = run_impact(ws, args.key, args.slip)
-    finally:
-        ws.close()
+    result = run_impact(ws, args.key, args.slip)
     print(impact_json(result) if args.format == "json" else impact_tree(result))
     return EXIT_OK
 
@@ -404,7 +407,7 @@ COMMANDS: dict[str, Callable] = {
     "report": _recorded(_report, shows_progress=True),
     "run": _recorded(_run, shows_progress=True),
     "runs": cmd_runs,
-    "impact": cmd_impact,
+    "impact": _recorded(_impact, locked=False),
     "plugins": cmd_plugins,
     "doctor": cmd_doctor,
     "sandbox": cmd_sandbox,
