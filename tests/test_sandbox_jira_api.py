@@ -56,6 +56,10 @@ def test_jql_clauses_people_write_match_what_the_site_holds(sandbox, http):
     assert done and done <= went
     assert done <= keys(sandbox, http, 'status was "In Progress"')
     assert not keys(sandbox, http, 'status changed TO "Done" AFTER 1d')  # nothing in the future
+    # People move their own issues: the changelog names who did it.
+    mine = keys(sandbox, http, "status changed BY currentUser()")
+    marco = keys(sandbox, http, 'status changed BY "Marco Rossi"')
+    assert mine and marco and not mine & marco
 
 
 def test_ordering_by_rank_and_priority(sandbox, http):

@@ -264,7 +264,10 @@ class _Builder:
             "key": key, "fields": fields,
         }
         for when, items in sorted(history, key=lambda h: h[0]):
-            site.add_history(key, site.stamp(when), [site.change_item(*item) for item in items])
+            # Whoever works on the issue moves it; sprint planning is the account's.
+            moved_by = worker if items[0][0] == "status" else None
+            site.add_history(key, site.stamp(when), [site.change_item(*item) for item in items],
+                             author=moved_by)
         if started is not None and kind != "Epic":
             self.work(key, worker, started, done_at or _parse(fields["updated"]), issue_id)
         return site.issues[key]
@@ -291,7 +294,7 @@ class _Builder:
             raised, cleared = started + span / 4, started + span / 2
             for when, before, after in ((raised, None, True), (cleared, True, None)):
                 site.add_history(key, site.stamp(when), [site.change_item(
-                    FLAGGED_ID, _flag(before), _flag(after))])
+                    FLAGGED_ID, _flag(before), _flag(after))], author=worker)
         site.histories[key].sort(key=lambda h: _parse(h["created"]))
 
 

@@ -331,10 +331,12 @@ class Site:
             self.revision += 1
             return worklog
 
-    def add_history(self, key: str, created: str, items: list[dict[str, Any]]) -> None:
+    def add_history(self, key: str, created: str, items: list[dict[str, Any]],
+                    author: dict[str, Any] | None = None) -> None:
+        """One changelog entry; ``author`` a person of people() (None: the account)."""
+        who = self.person_ref(author) if author is not None else self.user_ref()
         self.histories.setdefault(key, []).append(
-            {"id": self.next_id(), "author": self.user_ref(), "created": created, "items": items}
-        )
+            {"id": self.next_id(), "author": who, "created": created, "items": items})
 
     def change_item(self, name: str, old: Any, new: Any) -> dict[str, Any]:
         """One changelog item, shaped as Jira writes them for these fields."""
