@@ -65,7 +65,7 @@ def _clean(text: str) -> str:
 
 
 def _label(dates: ItemDates) -> str:
-    return (f"{_clean(dates.item.name)} {_clean(dates.item.title)} "
+    return (f"{_named(dates.item.name, dates.item.title)} "
             f"({_clean(dates.line or 'no line')})")
 
 
@@ -118,8 +118,14 @@ def impact_tree(result: Impact) -> str:
 
 def _target(b: Broken) -> str:
     if b.kind == "epic":
-        return f"epic {_clean(b.label)} {_clean(b.name)}"
+        return f"epic {_named(b.label, b.name)}"
     return f"release {_clean(b.name)}"
+
+
+def _named(label: str, title: str) -> str:
+    """The key, then the title unless the key is the title (a ClickUp task without a
+    custom id is named by its name)."""
+    return _clean(label if label == title else f"{label} {title}")
 
 
 def _count(n: int, noun: str) -> str:

@@ -431,27 +431,43 @@ class _Group:
 def knock_ons(schedule: Schedule, min_links: int = 2, min_days: int = 1) -> list[KnockOn]:
     """One per (target, root): every epic or release whose date some item misses by
     ``min_days`` or more because of a chain of at least ``min_links`` links."""
+    collecting = gc.isenabled()
+    gc.disable()  # as in propagate: many small objects, no cycles
+    try:
+        return _knock_ons(schedule, min_links, max(int(min_days), 1))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _knock_ons(schedule: Schedule, min_links: int, min_days: int) -> list[KnockOn]:
     targets = Targets(schedule.portfolio)
     groups: dict[tuple[str, str], _Group] = {}
     links, root, items = schedule._links, schedule._root, schedule._items
-    reasons = schedule._reason
-    for n, item, finish in schedule.late():
-        if links[n] < min_links:
+    reasons, ef, limit = schedule._reason, schedule._ef, targets.limit
+    slack = (min_days - 1) * DAY  # late by min_days or more: past the date by more than this
+    for n in [n for n, count in enumerate(links) if count >= min_links]:
+        finish, item = ef[n], items[n]
+        if finish is None:
             continue
         for target in targets.of(item):
+            if finish - limit[target.key] <= slack:
+                continue
             if target.key == item.key and reasons[n] == CHILDREN:
                 continue  # an epic late through its children: they are the ones to name
-            if days_between(finish, targets.limit[target.key]) < min_days:
-                continue
-            group = groups.setdefault((target.key, items[root[n]].key), _Group(target))
+            pair = (target.key, items[root[n]].key)
+            group = groups.get(pair)
+            if group is None:
+                group = groups[pair] = _Group(target)
             group.late.append((finish, item.key))
-            group.worst = max(group.worst, (finish, item.key))
+            if (finish, item.key) > group.worst:
+                group.worst = (finish, item.key)
     found = []
     for _, group in sorted(groups.items()):
         finish, key = group.worst
         late = sorted(group.late, key=lambda fk: (-fk[0], fk[1]))
         found.append(KnockOn(group.target, schedule.chain_keys(key),
-                             days_between(finish, targets.limit[group.target.key]),
+                             days_between(finish, limit[group.target.key]),
                              tuple(k for _, k in late), schedule))
     return found
 
