@@ -78,7 +78,8 @@ class ClickUpConnector:
             newest = max([int(newest or 0), *stamps]) or newest
             yield batch
         yield SyncBatch(present_keys=frozenset(present) if clock.detects_removals else None,
-                        cursor=clock.done(updated_ms=newest))
+                        cursor=clock.done(updated_ms=newest,
+                                          time_zone=self.tracker.options["time_zone"]))
 
     def _conventions(self, state: dict[str, Any]) -> mapping.Conventions:
         opts = self.tracker.options

@@ -166,7 +166,8 @@ def sync_alerts(
         if dry_run:
             plan.resolved.append(label)
             continue
-        message = tidy_message(_resolved_message(entry, portfolio, ws.today.isoformat()))
+        message = tidy_message(_resolved_message(entry, portfolio,
+                                                  portfolio.today_for(target).isoformat()))
         connector = ws.connector(tracker)
         try:
             existing = _ours(connector, target, fp, entry.comment_id)

@@ -20,12 +20,19 @@ if TYPE_CHECKING:
     from pmsync.config import TrackerConfig
 
 
+# The one cursor key the core reads: the IANA time zone of the site's calendar (the
+# user's zone: Jira's /myself timeZone, ClickUp's configured time_zone). "Today", due
+# dates and sprint days of that tracker's items are judged in it.
+CALENDAR_KEY = "time_zone"
+
+
 @dataclass(frozen=True)
 class SyncBatch:
     """One page of what a tracker holds.
 
     ``cursor`` is the connector's own state (JSON-able): where the next sync resumes
     and what it learnt of the site; it is stored with the data, in one transaction.
+    Its ``CALENDAR_KEY`` entry, when present, names the site's time zone.
     ``present_keys``, when given, is every item key the tracker still has: stored
     items of this tracker that are not in it were deleted or moved away.
     """

@@ -163,14 +163,16 @@ def _sprint_numbers(portfolio: Portfolio, sprint: Sprint) -> SprintNumbers:
 
 
 def burndown(portfolio: Portfolio, sprint: Sprint) -> list[tuple[str, float]]:
-    """Points left in the sprint at the end of each day, scope changes included."""
+    """Points left in the sprint at the end of each of its days (the site's days),
+    scope changes included."""
     if sprint.start is None or sprint.end is None:
         return []
     items = candidates(portfolio, sprint)
-    out, day = [], sprint.start.date()
-    last = min(sprint.end, portfolio.now).date()
+    zone = portfolio.zone_of(sprint.key)
+    out, day = [], portfolio.day_of(sprint.key, sprint.start)
+    last = portfolio.day_of(sprint.key, min(sprint.end, portfolio.now))
     while day <= last:
-        moment = datetime.combine(day, time.max, sprint.start.tzinfo)
+        moment = datetime.combine(day, time.max, zone)
         left = sum(estimate_at(portfolio, i, moment) or 0 for i in items
                    if member_at(portfolio, i, sprint, moment) and not done_by(i, moment))
         out.append((day.isoformat(), left))
@@ -298,7 +300,8 @@ class LineForecast:
         found = []
         for p in (50.0, self.settings.percentile):
             need = weeks_needed(self.curves[p], remaining)
-            found.append(self.portfolio.today + timedelta(weeks=need) if need else None)
+            today = self.portfolio.today_for(epic.key)
+            found.append(today + timedelta(weeks=need) if need else None)
         return EpicForecast(remaining, found[0], found[1])
 
 

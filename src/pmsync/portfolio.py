@@ -1,11 +1,18 @@
-"""The portfolio the rules and reports read: every tracker's records as one graph."""
+"""The portfolio the rules and reports read: every tracker's records as one graph.
+
+Calendar decisions (is an epic overdue, which day of a sprint is it, what date does a
+report carry) are made in each item's own site calendar: a tracker's ``zones`` entry
+is its site's time zone (Jira's /myself, ClickUp's configured zone), so an epic due
+today in Auckland is not overdue while it is already tomorrow there and still
+yesterday in UTC. Instants (histories, sprint ends) stay timezone-aware.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -45,8 +52,8 @@ def with_lines(records: Iterable[Record], lines: tuple[ProductLine, ...]) -> lis
     return out
 
 
-def end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.max, UTC)
+def end_of_day(day: date, zone: tzinfo = UTC) -> datetime:
+    return datetime.combine(day, time.max, zone)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,11 @@ class Portfolio:
     links: list[Link] = field(default_factory=list)
     releases: dict[str, Release] = field(default_factory=dict)
     product_lines: tuple[ProductLine, ...] = ()
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())  # the home calendar's
+    # The instant the portfolio is judged at (None: noon UTC of ``today``), and each
+    # tracker's site time zone; a tracker without one keeps ``today``.
+    moment: datetime | None = None
+    zones: dict[str, tzinfo] = field(default_factory=dict)
     changes: dict[str, list[Change]] = field(default_factory=dict)  # by item, oldest first
     baseline: Baseline | None = None
     # When pmsync itself last wrote on an item (a comment bumps the tracker's "updated").
@@ -81,9 +92,10 @@ class Portfolio:
 
     @classmethod
     def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
-              changes=(), baseline=None, our_writes=None):
+              changes=(), baseline=None, our_writes=None, moment=None, zones=None):
         """Every item and sprint gets the line ``product_lines`` selects for its facets
-        (none when no line matches)."""
+        (none when no line matches). ``today`` is the home calendar's day (reports that
+        span trackers); ``moment`` and ``zones`` give every tracker its own."""
         product_lines = tuple(product_lines)
         by_item: dict[str, list[Change]] = defaultdict(list)
         for change in sorted(changes, key=lambda c: (c.at, c.change_id)):
@@ -94,10 +106,12 @@ class Portfolio:
             links=list(links),
             releases={r.key: r for r in releases},
             product_lines=product_lines,
-            today=today or datetime.now(UTC).date(),
+            today=today or (moment or datetime.now(UTC)).date(),
             changes=dict(by_item),
             baseline=baseline,
             our_writes=dict(our_writes or {}),
+            moment=moment,
+            zones=dict(zones or {}),
         )
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -107,7 +121,26 @@ class Portfolio:
 
     @property
     def now(self) -> datetime:
-        return datetime.combine(self.today, time(12), UTC)
+        return self.moment or datetime.combine(self.today, time(12), UTC)
+
+    def zone_of(self, key: str) -> tzinfo:
+        """The calendar of the site a record (item, sprint, release) comes from."""
+        return self.zones.get(split_key(key)[0], UTC)
+
+    def today_in(self, tracker: str) -> date:
+        """The day it is now on ``tracker``'s site."""
+        zone = self.zones.get(tracker)
+        if zone is None or self.moment is None:
+            return self.today
+        return self.moment.astimezone(zone).date()
+
+    def today_for(self, key: str) -> date:
+        """The day it is now where the record's site is."""
+        return self.today_in(split_key(key)[0])
+
+    def day_of(self, key: str, moment: datetime) -> date:
+        """The calendar day ``moment`` falls on at the record's site."""
+        return moment.astimezone(self.zone_of(key)).date()
 
     def value_at(self, item: WorkItem, field_name: str, moment: datetime, current: str | None):
         """A tracked field's value at ``moment``, read back through the item's history."""
@@ -166,11 +199,12 @@ class Portfolio:
         if sprint is not None and sprint.start is not None:
             start = sprint.start
         else:
-            start = datetime.combine(item.start, time.min, UTC) if item.start else None
+            start = (datetime.combine(item.start, time.min, self.zone_of(item.key))
+                     if item.start else None)
         if sprint is not None and sprint.end is not None:
             finish = sprint.end
         else:
-            finish = end_of_day(item.due) if item.due else None
+            finish = end_of_day(item.due, self.zone_of(item.key)) if item.due else None
         plan = (sprint, start, finish)
         self._schedule[item.key] = plan
         return plan
@@ -215,5 +249,6 @@ class Portfolio:
     def items_in_sprint(self, sprint_key: str) -> list[WorkItem]:
         return list(self.sprint_index.get(sprint_key, ()))
 
-    def days_ago(self, day: date) -> int:
-        return (self.today - day).days
+    def days_ago(self, day: date, key: str | None = None) -> int:
+        """Days since ``day`` in the calendar of ``key``'s site (the home one without)."""
+        return ((self.today_for(key) if key else self.today) - day).days

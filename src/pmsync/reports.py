@@ -226,7 +226,10 @@ def sprint_review_key(line: str) -> str:
 
 def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportResult,
                  dry_run: bool, skip_trackers: frozenset[str]) -> None:
-    base = {**job.data, "title": job.title, "today": portfolio.today, "portfolio": portfolio}
+    # A line's page is dated in its site's calendar; the roadmap, spanning sites, in the home one.
+    today = (portfolio.today_in(next(iter(job.trackers))) if len(job.trackers) == 1
+             else portfolio.today)
+    base = {**job.data, "title": job.title, "today": today, "portfolio": portfolio}
     # clean() the whole page too: chart markup and JSON data bypass the per-value finalize.
     html = clean(envs["html"].get_template(f"{job.template}.html.j2").render(
         **base, target="html", charts=chart_markup("html", job.svgs)))

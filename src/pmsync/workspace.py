@@ -1,31 +1,59 @@
-"""Everything one pmsync invocation works with: config, plugins, store, connectors."""
+"""Everything one pmsync invocation works with: config, plugins, store, connectors,
+and the clock: one instant, read in each tracker's site calendar."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+import logging
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmsync.config import Config, load_config
-from pmsync.connector import Connector
+from pmsync.connector import CALENDAR_KEY, Connector
 from pmsync.errors import ConfigError
 from pmsync.plugins import Registry, default_registry
 from pmsync.portfolio import Baseline, Portfolio
 from pmsync.store import Store
 
+log = logging.getLogger("pmsync.workspace")
+
 
 class Workspace:
-    def __init__(self, config: Config, registry: Registry, today: date | None = None):
+    def __init__(self, config: Config, registry: Registry, now: datetime | None = None):
         self.config = config
         self.registry = registry
-        self.today = today or datetime.now(UTC).date()
+        self.now = now or datetime.now(UTC)
         self._connectors: dict[str, Connector] = {}
 
     @classmethod
-    def open(cls, config_path: Path, registry: Registry | None = None, today: date | None = None):
+    def open(cls, config_path: Path, registry: Registry | None = None,
+             now: datetime | None = None):
         registry = registry or default_registry()
-        return cls(load_config(config_path, registry), registry, today)
+        return cls(load_config(config_path, registry), registry, now)
+
+    def zones(self) -> dict[str, tzinfo]:
+        """Each tracker's site calendar, as its connector recorded it at the last sync
+        (UTC until a sync has said otherwise)."""
+        out: dict[str, tzinfo] = {}
+        for name in self.config.trackers:
+            zone = (self.store.cursor(name) or {}).get(CALENDAR_KEY)
+            try:
+                out[name] = ZoneInfo(zone) if isinstance(zone, str) and zone else UTC
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("%s: unknown time zone %r; reading its dates in UTC", name, zone)
+                out[name] = UTC
+        return out
+
+    @property
+    def home_zone(self) -> tzinfo:
+        """The first configured tracker's calendar: the date of what spans trackers."""
+        return next(iter(self.zones().values()), UTC)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.home_zone).date()
 
     @cached_property
     def store(self) -> Store:
@@ -51,6 +79,8 @@ class Workspace:
             releases=records["release"],
             product_lines=self.config.product_lines,
             today=self.today,
+            moment=self.now,
+            zones=self.zones(),
             changes=store.changes(),
             baseline=self.baseline(baseline_name or self.config.baseline),
             our_writes=store.our_writes(),
@@ -69,7 +99,7 @@ class Workspace:
             return Baseline(name, at, _by_key(store.state_at("item", match["run_id"])),
                             _by_key(store.state_at("release", match["run_id"])))
         days = self.config.baseline_days
-        at = datetime.combine(self.today - timedelta(days=days), time(12), UTC)
+        at = datetime.combine(self.today - timedelta(days=days), time(12), self.home_zone)
         run = store.latest_run(at)
         if run is None:  # pmsync did not run back then: the trackers' history stands in
             return Baseline(f"{days} days ago", at)

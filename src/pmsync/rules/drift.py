@@ -30,7 +30,8 @@ class EpicOverdue(BaseRule):
         for epic in open_epics(portfolio):
             if epic.due is None:
                 continue
-            if portfolio.days_ago(epic.due) <= self.opt(settings, "grace_days", epic.product_line):
+            if portfolio.days_ago(epic.due, epic.key) <= self.opt(settings, "grace_days",
+                                                                  epic.product_line):
                 continue
             # Only facts that change when the problem changes: a day count or a child's
             # progress in the text would edit the comment (and notify watchers) every night.
@@ -83,9 +84,9 @@ class ChildAfterEpicDue(BaseRule):
 
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         for epic in open_epics(portfolio):
-            if epic.due is None or epic.due < portfolio.today:
+            if epic.due is None or epic.due < portfolio.today_for(epic.key):
                 continue  # an overdue epic is epic-overdue's finding, not one per child
-            deadline = end_of_day(epic.due)
+            deadline = end_of_day(epic.due, portfolio.zone_of(epic.key))
             for child in portfolio.children.get(epic.key, ()):
                 finish = portfolio.planned_finish(child) if child.is_open else None
                 if finish is None or finish <= deadline:
@@ -192,7 +193,7 @@ class ReleaseSlipped(BaseRule):
                     evidence=(("date at baseline", then.release_date.isoformat()),
                               ("date now", release.release_date.isoformat())),
                 )
-            elif release.release_date < portfolio.today and open_items:
+            elif release.release_date < portfolio.today_for(release.key) and open_items:
                 yield self.finding(
                     subject_key=release.key, product_line=line,
                     message=(f"Release {release.name} was due {release.release_date.isoformat()} "

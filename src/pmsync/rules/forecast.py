@@ -40,7 +40,7 @@ class ForecastAfterDue(BaseRule):
     def evaluate(self, portfolio: Portfolio, settings: RuleSettings) -> Iterator[Finding]:
         # An epic already past due is epic-overdue's finding; forecast the rest.
         epics = sorted((i for i in portfolio.items.values() if i.kind == "epic" and i.is_open
-                        and i.due and i.due >= portfolio.today),
+                        and i.due and i.due >= portfolio.today_for(i.key)),
                        key=lambda i: (str(i.product_line), i.key))
         for epic in epics:
             line = epic.product_line
