@@ -4,6 +4,8 @@ paginators over answers, option schemas over values."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import pytest
 import requests
@@ -18,6 +20,7 @@ from pmsync.kit.paginate import (
     PageNumberPaginator,
     TokenPaginator,
     paginate,
+    prefetched,
     records_at,
 )
 from pmsync.kit.retry import Vendor
@@ -247,3 +250,47 @@ def test_garbled_rate_limit_headers_never_stall_a_run(waits):
     http.request("GET", "/x", "reading")
     http.request("GET", "/x", "reading")
     assert all(1.0 <= w <= 300 for w in waits) and all(0 < s <= 300 for s in slept)
+
+
+def _fetch_threads_alive() -> bool:
+    return any(t.name == "pmsync-fetch" and t.is_alive() for t in threading.enumerate())
+
+
+def test_prefetched_fetches_the_next_page_while_the_caller_works():
+    second_asked = threading.Event()
+
+    def walk(name: str, count: int):
+        for n in range(count):
+            if n == 1:
+                second_asked.set()
+            yield [f"{name}{n}"]
+
+    pages = prefetched([walk("a", 3)])
+    assert next(pages) == ["a0"]
+    # the caller has not asked for more, yet the next page is already on its way
+    assert second_asked.wait(5)
+    assert list(pages) == [["a1"], ["a2"]]
+
+    got = [p[0] for p in prefetched([walk("a", 3), walk("b", 2)], at_once=2)]
+    assert sorted(got) == ["a0", "a1", "a2", "b0", "b1"]
+    assert [p for p in got if p[0] == "a"] == ["a0", "a1", "a2"]  # each walk in its order
+
+
+def test_prefetched_raises_a_walks_error_in_the_caller_and_stops_the_others():
+    def failing():
+        yield [1]
+        raise HttpError("page 2 refused", status=500)
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield [n]
+
+    with pytest.raises(HttpError, match="page 2 refused"):
+        for _ in prefetched([failing(), endless()], at_once=2):
+            pass
+    deadline = time.monotonic() + 5
+    while _fetch_threads_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _fetch_threads_alive()

@@ -72,3 +72,15 @@ def test_links_touching_resynced_items_are_replaced(tmp_path):
     with store.transaction():
         store.replace_links("jira", {"jira:A"}, [], run)  # A lost its link
     assert [link.key for link in store.current("link")] == ["jira:C->jira:D"]
+
+
+def test_the_stored_json_is_to_jsons_text_whatever_path_makes_it():
+    import json
+
+    from pmsync.model import json_text, to_json
+
+    item = WorkItem(key="j:A-1", kind="story", title="Pay \u00e9", status="Open",
+                    status_category="todo", sprint_keys=("j:sprint:1",),
+                    created=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+                    facets=(("project", "A"), ("label", "x")))
+    assert json_text(item) == json.dumps(to_json(item), sort_keys=True)

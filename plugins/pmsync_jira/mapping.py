@@ -116,17 +116,27 @@ def display_names(fields: list[dict[str, Any]], tracked: set[str]) -> dict[str, 
 def parse_time(value: Any) -> datetime | None:
     """Jira's '2026-11-20T10:11:12.345+0000' (and agile's '+10:00' / 'Z') → aware UTC;
     anything else (absent, or not a timestamp) is unknown, not a crash."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    text = value.strip().replace("Z", "+00:00")
+    try:  # Python 3.11 reads all three forms itself: the common case, without a regex
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = _parse_time_loosely(value)
+        if moment is None:
+            return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+def _parse_time_loosely(value: str) -> datetime | None:
+    """What fromisoformat refuses as it stands: padded, or a lower-case 'z'."""
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
     text = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text)
     try:
-        moment = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def parse_date(value: Any) -> date | None:

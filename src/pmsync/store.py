@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
 import os
 import socket
 import sqlite3
@@ -30,7 +31,15 @@ from pmsync.errors import (
 )
 from pmsync.logs import mask
 from pmsync.migrations import SchemaError, migrate
-from pmsync.model import Change, Link, from_json, pack, record_kind, to_json, unpack
+from pmsync.model import (
+    Change,
+    Link,
+    from_json,
+    json_text,
+    pack_values,
+    record_kind,
+    unpack,
+)
 from pmsync.state_errors import file_error, move_aside, store_error
 
 
@@ -278,10 +287,11 @@ class Store:
         rows = []
         packed: dict[tuple[str, str], bytes] = {}
         for record in records:
-            text = json.dumps(to_json(record), sort_keys=True)
+            values = pack_values(record)  # one pass gives the packed form and the JSON
+            text = json_text(record, values)
             kind = record_kind(record)
             rows.append((kind, record.key, text, content_hash(text)))
-            packed[(kind, record.key)] = pack(record)
+            packed[(kind, record.key)] = marshal.dumps(values)
         if not rows:
             return 0
         known: dict[tuple[str, str], tuple[str, int]] = {}

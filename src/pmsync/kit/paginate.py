@@ -10,7 +10,11 @@ token, a short page), and also on an empty page, so a server that keeps saying
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import Any
 
 Records = Callable[[Any], list[Any]]
@@ -99,3 +103,62 @@ def paginate(fetch: Callable[[Any], Any], paginator: Paginator) -> Iterator[list
     """Each page's records; ``fetch(current_value)`` asks for one page."""
     while not paginator.finished:
         yield paginator.advance(fetch(paginator.current_value))
+
+
+_DONE = object()
+
+
+def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Iterator[Any]:
+    """The pages of every walk, each walk fetching its next page in a thread of its own
+    while the caller maps and stores the page before (issue 14): a walk's next request
+    needs only the previous answer's token or offset, never the caller's work on it.
+
+    At most ``at_once`` requests are in flight (one cursor per walk, e.g. per project);
+    each walk holds at most one page ready and one in hand, so memory stays flat however
+    long the walks are. Pages come in the order they arrive, each walk's in its own order.
+    An error in a walk is raised here, where the caller would have seen it; when the
+    caller stops early (an error, Ctrl-C), the walks stop after their request in flight.
+    """
+    if not walks:
+        return
+    ready: queue.Queue[tuple[Any, Any]] = queue.Queue(maxsize=len(walks))
+    slots = threading.Semaphore(max(at_once, 1))
+    stop = threading.Event()
+
+    def walk(pages: Iterator[Any]) -> None:
+        try:
+            while not stop.is_set():
+                with slots:
+                    page = next(pages, _DONE)
+                if page is _DONE:
+                    break
+                _put(ready, stop, (page, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            _put(ready, stop, (_DONE, exc))
+            return
+        _put(ready, stop, (_DONE, None))
+
+    # Each thread runs in a copy of the caller's context (progress display, log settings).
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(walk, pages),
+                                name="pmsync-fetch", daemon=True) for pages in walks]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            page, error = ready.get()
+            if error is not None:
+                raise error
+            if page is _DONE:
+                running -= 1
+                continue
+            yield page
+    finally:
+        stop.set()  # each walk ends after its request in flight; nobody waits for it
+
+
+def _put(ready: queue.Queue[tuple[Any, Any]], stop: threading.Event, entry: tuple[Any, Any]) -> None:
+    while not stop.is_set():
+        with suppress(queue.Full):
+            ready.put(entry, timeout=0.1)
+            return
