@@ -115,44 +115,44 @@ def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Iterator[Any]:
 
     At most ``at_once`` requests are in flight (one cursor per walk, e.g. per project);
     each walk holds at most one page ready and one in hand, so memory stays flat however
-    long the walks are. Pages come in the order they arrive, each walk's in its own order.
-    An error in a walk is raised here, where the caller would have seen it; when the
-    caller stops early (an error, Ctrl-C), the walks stop after their request in flight.
+    long the walks are. Pages come round-robin, one from each walk in turn, so the same
+    answers give the same order whatever the timing (a record seen twice, e.g. a sprint
+    on issues of two projects, is written the same way every run). An error in a walk is
+    raised here, where the caller would have seen it; when the caller stops early (an
+    error, Ctrl-C), the walks stop after their request in flight.
     """
-    if not walks:
-        return
-    ready: queue.Queue[tuple[Any, Any]] = queue.Queue(maxsize=len(walks))
     slots = threading.Semaphore(max(at_once, 1))
     stop = threading.Event()
+    ready: list[queue.Queue[tuple[Any, Any]]] = [queue.Queue(maxsize=1) for _ in walks]
 
-    def walk(pages: Iterator[Any]) -> None:
+    def walk(pages: Iterator[Any], out: queue.Queue[tuple[Any, Any]]) -> None:
         try:
             while not stop.is_set():
                 with slots:
                     page = next(pages, _DONE)
                 if page is _DONE:
                     break
-                _put(ready, stop, (page, None))
+                _put(out, stop, (page, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            _put(ready, stop, (_DONE, exc))
+            _put(out, stop, (_DONE, exc))
             return
-        _put(ready, stop, (_DONE, None))
+        _put(out, stop, (_DONE, None))
 
     # Each thread runs in a copy of the caller's context (progress display, log settings).
-    threads = [threading.Thread(target=contextvars.copy_context().run, args=(walk, pages),
-                                name="pmsync-fetch", daemon=True) for pages in walks]
-    for thread in threads:
-        thread.start()
-    running = len(threads)
+    for pages, out in zip(walks, ready, strict=True):
+        threading.Thread(target=contextvars.copy_context().run, args=(walk, pages, out),
+                         name="pmsync-fetch", daemon=True).start()
     try:
+        running = list(ready)
         while running:
-            page, error = ready.get()
-            if error is not None:
-                raise error
-            if page is _DONE:
-                running -= 1
-                continue
-            yield page
+            for out in list(running):
+                page, error = out.get()
+                if error is not None:
+                    raise error
+                if page is _DONE:
+                    running.remove(out)
+                else:
+                    yield page
     finally:
         stop.set()  # each walk ends after its request in flight; nobody waits for it
 
