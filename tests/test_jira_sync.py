@@ -147,8 +147,10 @@ def test_a_503_burst_is_retried(sandbox, config_path):
 
 def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monkeypatch, capsys, write_config):
     path = write_config(sandbox, tmp_path, monkeypatch, "\npage_size = 10\nretry_attempts = 2")
-    # The fourth search page keeps failing: the sync dies after three pages.
-    fault = Fault("/rest/api/*/search/jql", status=500, times=2)
+    # From the fourth search page on, searches keep failing: the sync dies after three
+    # pages. (The projects' searches run side by side: a fault firing only twice could
+    # land on two searches that each recover on their retry.)
+    fault = Fault("/rest/api/*/search/jql", status=500, times=1000)
     original = sandbox.server.dispatch
     seen = {"search": 0}
 
@@ -156,7 +158,6 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
         if "/search/jql" in request.path:
             seen["search"] += 1
             if seen["search"] == 4:
-                fault.times = 2
                 sandbox.inject(fault)
         return original(request)
 
@@ -169,6 +170,7 @@ def test_a_sync_killed_midway_loses_nothing_and_resumes(sandbox, tmp_path, monke
     finally:
         store.close()
     sandbox.server.dispatch = original
+    sandbox.server.faults.clear()
     assert run(path, "sync") == 0
     store = open_store(path)
     try:
