@@ -1,4 +1,7 @@
-"""`pmsync run` against the sandbox through the CLI, twice, counting real writes."""
+"""`pmsync run` against the sandbox through the CLI, twice, counting real writes.
+
+Every test here runs against both stores (SQLite and PostgreSQL): see ``store_lines``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,16 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 
+import pytest
+
+from conftest import STORES, store_params
 from pmsync.model import fingerprint
-from pmsync.store import Store
 from pmsync_jira.adf import find_marker
+
+
+@pytest.fixture(params=STORES)
+def store_lines(request) -> str:
+    return store_params(request)
 
 
 def comment_posts(sandbox) -> Counter:
@@ -23,7 +33,7 @@ def jira_planted(site) -> set[str]:
             for subject, related in cases if subject.startswith("jira:")}
 
 
-def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
+def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path, open_store):
     code, out, err = pmsync("run")
     assert code == 0, err
     site = sandbox.site
@@ -66,7 +76,7 @@ def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
     assert versions["Portfolio roadmap"] == 2
     assert versions["Sprint review: Mobile"] == versions["Sprint review: Web"] == 1
 
-    store = Store(config_path.parent / "state" / "pmsync.sqlite3")
+    store = open_store(config_path)
     try:
         assert len(store.revision_runs()) == 2
         first, second = store.sync_log()
@@ -89,11 +99,11 @@ def test_run_twice_is_sticky_and_incremental(sandbox, pmsync, config_path):
     assert {f["fingerprint"] for f in json.loads(out)} == jira_planted(site)
 
 
-def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path):
+def test_lost_ledger_adopts_the_existing_comment(sandbox, pmsync, config_path, open_store):
     """A crash between posting a comment and recording it must not lead to a duplicate,
     and a comment that already says what it should is adopted without an edit."""
     assert pmsync("run")[0] == 0
-    store = Store(config_path.parent / "state" / "pmsync.sqlite3")
+    store = open_store(config_path)
     store.conn.execute("DELETE FROM alerts")
     store.close()
     posts_before = len(sandbox.writes_to("POST", "/comment"))

@@ -1,4 +1,6 @@
-"""The SQLite store: migrations, revisions only on change, cursor moves with the data."""
+"""The store: migrations, revisions only on change, cursor moves with the data.
+
+The tests taking ``new_store`` run against SQLite and PostgreSQL both."""
 
 from __future__ import annotations
 
@@ -10,7 +12,20 @@ import pytest
 from pmsync.errors import StateError
 from pmsync.migrations import MIGRATIONS
 from pmsync.model import Link, WorkItem
-from pmsync.store import Store
+from pmsync.store import AlertEntry, PageEntry, Store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request, tmp_path):
+    """A fresh, empty store of each kind."""
+    if request.param == "sqlite":
+        store = Store(tmp_path / "s.sqlite3")
+    else:
+        import os
+
+        store = Store(request.getfixturevalue("pg_url"), os.environ.get("PMSYNC_TEST_PG_PASSWORD"))
+    yield store
+    store.close()
 
 
 def story(title="t", updated=1) -> WorkItem:
@@ -39,8 +54,8 @@ def test_a_newer_schema_is_refused(tmp_path):
         Store(path)
 
 
-def test_revision_only_when_a_record_changes(tmp_path):
-    store = Store(tmp_path / "s.sqlite3")
+def test_revision_only_when_a_record_changes(new_store):
+    store = new_store
     runs = [store.begin_run("sync") for _ in range(3)]
     with store.transaction():
         assert store.upsert("jira", [story()], runs[0]) == 1
@@ -53,8 +68,8 @@ def test_revision_only_when_a_record_changes(tmp_path):
     assert current == story("renamed", 2)  # round-trips exactly, dates aware
 
 
-def test_a_failed_transaction_leaves_data_and_cursor_untouched(tmp_path):
-    store = Store(tmp_path / "s.sqlite3")
+def test_a_failed_transaction_leaves_data_and_cursor_untouched(new_store):
+    store = new_store
     run = store.begin_run("sync")
     with pytest.raises(KeyboardInterrupt), store.transaction():
         store.upsert("jira", [story()], run)
@@ -63,8 +78,8 @@ def test_a_failed_transaction_leaves_data_and_cursor_untouched(tmp_path):
     assert store.count("item") == 0 and store.cursor("jira") is None
 
 
-def test_links_touching_resynced_items_are_replaced(tmp_path):
-    store = Store(tmp_path / "s.sqlite3")
+def test_links_touching_resynced_items_are_replaced(new_store):
+    store = new_store
     run = store.begin_run("sync")
     with store.transaction():
         store.replace_links("jira", {"jira:A", "jira:B"}, [Link("jira:A", "jira:B"),

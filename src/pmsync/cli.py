@@ -274,7 +274,7 @@ def cmd_runs(args) -> int:
 
     ws = _workspace(args)
     try:
-        if not ws.config.store_path.exists():
+        if not ws.config.store_exists():
             records = []
         else:
             with ws.store.errors_explained():

@@ -99,10 +99,33 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()
     baseline_days: int = 14
     baseline: str | None = None  # a named baseline to compare against instead
+    store_url: str | None = None  # a postgresql:// URL; None: SQLite in state_dir
+    store_password_env: str | None = None  # the env var holding the store's password
 
     @property
     def store_path(self) -> Path:
         return self.state_dir / "pmsync.sqlite3"
+
+    @property
+    def store_location(self) -> Path | str:
+        return self.store_url or self.store_path
+
+    def store_exists(self) -> bool:
+        """Whether there may be anything stored yet (a server store always may)."""
+        return self.store_url is not None or self.store_path.exists()
+
+    def store_password(self) -> str | None:
+        """The store's password from its environment variable (masked in every log)."""
+        var = self.store_password_env
+        if not var:
+            return None
+        value = os.environ.get(var)
+        if not value:
+            raise ConfigError(f"{self.path}: store_password_env: environment variable {var} is "
+                              f"not set; export {var}=<the database password> before running "
+                              "pmsync")
+        register_secret(value)
+        return value
 
     @property
     def lock_path(self) -> Path:
@@ -113,6 +136,11 @@ class Config:
 TOP = OptionSchema((
     Option("state_dir", "str", "state", "the folder of the store, the lock and the local "
            "reports (relative to the config file)", nonempty=True),
+    Option("store", "str", None, "a PostgreSQL URL to keep the store in instead of SQLite in "
+           "state_dir (needs pip install 'pmsync[postgres]')",
+           example="postgresql://pmsync@db.example.com/pmsync", nonempty=True),
+    Option("store_password_env", "str", None, "the environment variable holding the "
+           "PostgreSQL store's password", example="PMSYNC_STORE_PASSWORD", nonempty=True),
 ), owner="a known key here",
     extra_keys=("trackers", "product_lines", "rules", "reports", "check", "suppress"))
 REPORTS = OptionSchema((
@@ -182,6 +210,7 @@ def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
         raise ConfigError(f"{src}: reports.templates_dir: {templates_dir} is not a folder; "
                           "create it or remove the key to use the built-in templates")
     check = CHECK.parse(_table(raw, "check", src), at("check."))
+    store_url = _store_url(top["store"], src)
     return Config(
         path=path,
         state_dir=state_dir,
@@ -193,7 +222,31 @@ def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
         suppressions=_parse_suppressions(raw, src),
         baseline_days=check["baseline_days"],
         baseline=check["baseline"],
+        store_url=store_url,
+        store_password_env=top["store_password_env"],
     )
+
+
+def _store_url(value: str | None, src: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    from pmsync.pgstore import SCHEMES
+
+    if value is None:
+        return None
+    if not value.startswith(SCHEMES):
+        raise ConfigError(f"{src}: store must be a postgresql:// URL like "
+                          "postgresql://pmsync@db.example.com/pmsync; leave it out to keep the "
+                          "SQLite store in state_dir")
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        password = None
+    if password:
+        raise ConfigError(f"{src}: store holds a password; secrets never go in the config: "
+                          "remove it from the URL and name its environment variable in "
+                          "store_password_env")
+    return value
 
 
 def _table(raw: dict[str, Any], key: str, src: str) -> dict[str, Any]:

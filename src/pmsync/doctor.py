@@ -132,7 +132,7 @@ def line_checks(ws: Any, usable: dict[str, TrackerDoctor]) -> Iterator[Check]:
 
 
 def synced_trackers(ws: Any) -> set[str]:
-    if not ws.config.store_path.exists():
+    if not ws.config.store_exists():
         return set()
     return {name for name in ws.config.trackers if ws.store.cursor(name) is not None}
 

@@ -1,7 +1,10 @@
-"""Numbered, append-only schema migrations for the SQLite store.
+"""Numbered, append-only schema migrations for the store (SQLite and PostgreSQL).
 
 Never edit a migration that has shipped: add the next one. ``PRAGMA
-user_version`` records how many have run.
+user_version`` records how many have run on SQLite, the ``pmsync_schema`` table on
+PostgreSQL. The migrations are written in SQLite's SQL; PostgreSQL runs the same ones
+through ``pgstore.translate_ddl`` (types), with ``POSTGRES_ONLY`` replacing the few
+statements that have no common spelling.
 """
 
 from __future__ import annotations
@@ -120,6 +123,17 @@ MIGRATIONS: list[str] = [
 ]
 
 
+# The statements PostgreSQL runs instead (SQLite's JSON functions have other names there).
+POSTGRES_ONLY: dict[int, str] = {
+    5: """
+    UPDATE records SET packed = NULL, data = (data::jsonb - 'product_line')::text
+        WHERE kind IN ('item', 'sprint');
+    UPDATE revisions SET data = (data::jsonb - 'product_line')::text
+        WHERE kind IN ('item', 'sprint');
+    """,
+}
+
+
 class SchemaError(Exception):
     """The store's schema is not one this pmsync can work with; the message says why.
     ``rebuildable``: moving the store aside is the way out (the next run rebuilds it)."""
@@ -187,3 +201,46 @@ def expected_schema() -> dict[str, set[str]]:
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')")}
+
+
+def migrate_postgres(conn) -> int:
+    """The same migrations on PostgreSQL, each in one transaction with its version bump.
+    An advisory transaction lock keeps two runners starting at once from both migrating."""
+    from pmsync.pgstore import lock_key, translate_ddl
+
+    conn.script("CREATE TABLE IF NOT EXISTS pmsync_schema (version INTEGER NOT NULL)")
+    for number in range(1, len(MIGRATIONS) + 1):
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (lock_key("migrate"),))
+            row = conn.execute("SELECT MAX(version) FROM pmsync_schema").fetchone()
+            current = row[0] or 0
+            if current > len(MIGRATIONS):
+                raise SchemaError(
+                    f"the store has schema version {current}, newer than this pmsync knows "
+                    f"({len(MIGRATIONS)}): a newer pmsync wrote it; upgrade pmsync")
+            if current == 0 and number == 1:
+                foreign = [name for (name,) in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                    "current_schema() AND table_name <> 'pmsync_schema'")]
+                if foreign:
+                    raise SchemaError(
+                        f"a PostgreSQL database, but not a pmsync store (it holds "
+                        f"{', '.join(sorted(foreign)[:5])}); give pmsync a database of its own")
+            if current < number:
+                conn.script(POSTGRES_ONLY.get(number) or translate_ddl(MIGRATIONS[number - 1]))
+                conn.execute("DELETE FROM pmsync_schema")
+                conn.execute("INSERT INTO pmsync_schema VALUES (?)", (number,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    missing: list[str] = []
+    for table, columns in expected_schema().items():
+        present = {name for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = ?", (table,))}
+        missing += [f"{table}.{c}" for c in sorted(columns - present)] if present else [table]
+    if missing:
+        raise SchemaError(f"half-migrated or edited: missing {', '.join(sorted(missing)[:5])}")
+    return len(MIGRATIONS)

@@ -19,7 +19,7 @@ ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def site_zone(ws: Any, tracker: str) -> ZoneInfo:
-    cursor = ws.store.cursor(tracker) if ws.config.store_path.exists() else None
+    cursor = ws.store.cursor(tracker) if ws.config.store_exists() else None
     tracker_config = ws.config.trackers.get(tracker)
     name = ((cursor or {}).get("time_zone")
             or (tracker_config.options.get("time_zone") if tracker_config else None) or "UTC")

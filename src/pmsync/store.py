@@ -1,4 +1,7 @@
-"""The SQLite store: current records, their revisions per run, cursors, ledgers.
+"""The store: current records, their revisions per run, cursors, ledgers.
+
+SQLite by default (a file in state_dir); PostgreSQL when ``store`` is a
+``postgresql://`` URL (pmsync.pgstore adapts the one SQL written here).
 
 One tracker's sync is one transaction, so the cursor only ever moves together
 with the data it stands for. Writes elsewhere (ledgers) commit one row at a
@@ -30,7 +33,7 @@ from pmsync.errors import (
     Terminated,
 )
 from pmsync.logs import mask
-from pmsync.migrations import SchemaError, migrate
+from pmsync.migrations import SchemaError, migrate, migrate_postgres
 from pmsync.model import (
     Change,
     Link,
@@ -160,8 +163,21 @@ class PageEntry:
     body_hash: str
 
 
+# One spelling for both databases (SQLite 3.24+ and PostgreSQL take ON CONFLICT).
+REVISION_CONFLICT = (" ON CONFLICT(kind, key, run_id) DO UPDATE SET data = excluded.data, "
+                     "hash = excluded.hash, removed = excluded.removed")
+
+
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | str, password: str | None = None):
+        """``path``: the SQLite file, or a ``postgresql://`` URL (its password apart)."""
+        from pmsync.pgstore import is_postgres
+
+        self.postgres = is_postgres(path)
+        self.errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+        if self.postgres:
+            self._open_postgres(str(path), password)
+            return
         path = Path(path)
         self.path = path
         try:
@@ -189,20 +205,42 @@ class Store:
             self.conn.close()
             raise store_error(path, exc) from None
 
+    def _open_postgres(self, url: str, password: str | None) -> None:
+        from pmsync.pgstore import PgConnection, shown
+
+        self.path = shown(url)  # what errors name: never the password
+        self.conn = PgConnection(url, password)  # type: ignore[assignment]
+        self.errors = (sqlite3.Error, *self.conn.errors)
+        try:
+            self.schema_version = migrate_postgres(self.conn)
+        except SchemaError as exc:
+            self.conn.close()
+            raise StateError(f"{self.path}: {exc}") from None
+        except self.errors as exc:
+            self.conn.close()
+            raise self._error(exc) from None
+
+    def _error(self, exc: BaseException) -> StateError:
+        if self.postgres:
+            from pmsync.pgstore import store_error as pg_store_error
+
+            return pg_store_error(str(self.path), exc)
+        return store_error(self.path, exc)  # type: ignore[arg-type]
+
     @contextmanager
     def errors_explained(self) -> Iterator[None]:
-        """sqlite3 errors in the block become one line naming the store and the way out."""
+        """Database errors in the block become one line naming the store and the way out."""
         try:
             yield
-        except sqlite3.Error as exc:
-            raise store_error(self.path, exc) from None
+        except self.errors as exc:
+            raise self._error(exc) from None
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
@@ -226,12 +264,12 @@ class Store:
         try:
             yield run
         except BaseException as exc:
-            if isinstance(exc, sqlite3.Error):
-                exc = store_error(self.path, exc)
+            if isinstance(exc, self.errors):
+                exc = self._error(exc)
             outcome, code = outcome_of(exc)
             run.exit_code = code
             # If the store itself failed, the original error is the one to report.
-            with suppress(sqlite3.Error):
+            with suppress(*self.errors):
                 self.finish_run(run, outcome, error=mask(str(exc)) or type(exc).__name__)
             if isinstance(exc, StateError):
                 raise exc from None
@@ -241,10 +279,10 @@ class Store:
 
     def begin_run(self, command: str) -> int:
         cur = self.conn.execute(
-            "INSERT INTO runs(command, started_at, pid, host) VALUES (?, ?, ?, ?)",
+            "INSERT INTO runs(command, started_at, pid, host) VALUES (?, ?, ?, ?) RETURNING id",
             (command, utcnow(), os.getpid(), socket.gethostname()),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def finish_run(self, run: Run | int, outcome: str = "done", error: str | None = None) -> None:
         if isinstance(run, int):  # a bare id: a benchmark or a test making rows by hand
@@ -315,8 +353,8 @@ class Store:
              for kind, key, text, digest in changed],
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO revisions(kind, key, run_id, data, hash, removed) "
-            "VALUES (?, ?, ?, ?, ?, 0)",
+            "INSERT INTO revisions(kind, key, run_id, data, hash, removed) "
+            "VALUES (?, ?, ?, ?, ?, 0)" + REVISION_CONFLICT,
             [(kind, key, run_id, text, digest) for kind, key, text, digest in changed],
         )
         return len(changed)
@@ -347,8 +385,8 @@ class Store:
 
     def _revise(self, kind, key, run_id, text, digest, removed: bool) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO revisions(kind, key, run_id, data, hash, removed) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO revisions(kind, key, run_id, data, hash, removed) "
+            "VALUES (?, ?, ?, ?, ?, ?)" + REVISION_CONFLICT,
             (kind, key, run_id, text, digest, int(removed)),
         )
 
@@ -394,13 +432,12 @@ class Store:
 
     # field history ------------------------------------------------------------
     def add_changes(self, changes: Iterable[Change]) -> int:
-        before = self.conn.total_changes
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO changes(item_key, change_id, field, at, old, new) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+        cur = self.conn.executemany(
+            "INSERT INTO changes(item_key, change_id, field, at, old, new) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(c.item_key, c.change_id, c.field, c.at.isoformat(), c.old, c.new) for c in changes],
         )
-        return self.conn.total_changes - before
+        return max(cur.rowcount, 0)
 
     def changes(self, item_key: str | None = None) -> list[Change]:
         sql = "SELECT item_key, field, at, old, new, change_id FROM changes"
@@ -429,7 +466,9 @@ class Store:
 
     def log_sync(self, run_id: int, tracker: str, fetched: int, changed: int, full: bool) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO sync_log VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?) ON CONFLICT(run_id, tracker) DO UPDATE "
+            "SET fetched = excluded.fetched, changed = excluded.changed, "
+            "full_sync = excluded.full_sync",
             (run_id, tracker, fetched, changed, int(full)),
         )
 
@@ -453,7 +492,11 @@ class Store:
 
     def save_alert(self, entry: AlertEntry) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(fingerprint, target_key) DO UPDATE SET rule = excluded.rule, "
+            "subject_key = excluded.subject_key, comment_id = excluded.comment_id, "
+            "state = excluded.state, body_hash = excluded.body_hash, "
+            "updated_at = excluded.updated_at",
             (
                 entry.fingerprint, entry.target_key, entry.rule, entry.subject_key,
                 entry.comment_id, entry.state, entry.body_hash, utcnow(),
@@ -462,7 +505,8 @@ class Store:
 
     # baselines ------------------------------------------------------------------
     def save_baseline(self, name: str, run_id: int) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO baselines VALUES (?, ?, ?)",
+        self.conn.execute("INSERT INTO baselines VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE "
+                          "SET run_id = excluded.run_id, created_at = excluded.created_at",
                           (name, run_id, utcnow()))
 
     def baselines(self) -> list[dict[str, Any]]:
@@ -503,7 +547,10 @@ class Store:
 
     def save_page(self, entry: PageEntry) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_key) DO UPDATE "
+            "SET tracker = excluded.tracker, page_id = excluded.page_id, "
+            "version = excluded.version, url = excluded.url, body_hash = excluded.body_hash, "
+            "updated_at = excluded.updated_at",
             (
                 entry.report_key, entry.tracker, entry.page_id, entry.version,
                 entry.url, entry.body_hash, utcnow(),

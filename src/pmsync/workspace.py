@@ -57,7 +57,7 @@ class Workspace:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.config.store_path)
+        return Store(self.config.store_location, self.config.store_password())
 
     def connector(self, tracker_name: str) -> Connector:
         """The tracker's connector, made on first use (that is when its secret is read)."""
