@@ -99,3 +99,50 @@ def test_the_stored_json_is_to_jsons_text_whatever_path_makes_it():
                     created=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
                     facets=(("project", "A"), ("label", "x")))
     assert json_text(item) == json.dumps(to_json(item), sort_keys=True)
+
+
+def test_the_ledgers_never_hold_a_duplicate(new_store):
+    """The alert and page ledgers are keyed: a second row for one comment or page is refused
+    by the database itself, and saving again updates the one row."""
+    store = new_store
+    entry = AlertEntry("fp1", "jira:PAY-1", "drift", "jira:PAY-1", "c1", "open", "h1")
+    store.save_alert(entry)
+    store.save_alert(AlertEntry("fp1", "jira:PAY-1", "drift", "jira:PAY-1", "c1", "open", "h2"))
+    assert [a.body_hash for a in store.alerts()] == ["h2"]
+    with pytest.raises(store.errors):
+        store.conn.execute("INSERT INTO alerts VALUES ('fp1', 'jira:PAY-1', 'drift', "
+                           "'jira:PAY-1', 'c9', 'open', 'h3', 'now')")
+    store.save_page(PageEntry("review:Payments", "jira", "p1", 1, None, "b1"))
+    store.save_page(PageEntry("review:Payments", "jira", "p1", 2, None, "b2"))
+    assert store.page("review:Payments").version == 2
+    with pytest.raises(store.errors):
+        store.conn.execute("INSERT INTO pages VALUES ('review:Payments', 'jira', 'p2', 1, "
+                           "NULL, 'b', 'now')")
+    assert len(store.alerts()) == 1
+
+
+def test_a_postgres_store_reopens_at_its_version(pg_url):
+    import os
+
+    password = os.environ.get("PMSYNC_TEST_PG_PASSWORD")
+    store = Store(pg_url, password)
+    assert store.schema_version == len(MIGRATIONS)
+    run = store.begin_run("sync")
+    with store.transaction():
+        store.upsert("jira", [story()], run)
+        store.set_cursor("jira", {"updated": "2026-11-01"}, run)
+    store.close()
+    again = Store(pg_url, password)
+    assert again.current("item") == [story()] and again.cursor("jira") == {"updated": "2026-11-01"}
+    again.conn.execute("UPDATE pmsync_schema SET version = ?", (len(MIGRATIONS) + 1,))
+    again.close()
+    with pytest.raises(StateError, match="upgrade pmsync"):
+        Store(pg_url, password)
+
+
+def test_a_wrong_password_is_one_line_without_it(pg_url):
+    with pytest.raises(StateError) as caught:
+        Store(pg_url, "not-the-password-x")
+    message = str(caught.value)
+    assert "cannot connect to the PostgreSQL store" in message and "store_password_env" in message
+    assert "not-the-password-x" not in message and "\n" not in message
