@@ -221,6 +221,10 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
                             if w["path"].startswith("/api/v2/task/"))
     assert jira_posts == {root_epic: 1}
     assert clickup_posts == {epic.split(":")[1]: 1}
+    # The root's epic hears the whole chain and everything the root knocks on.
+    told = json.dumps(next(w["body"] for w in posts if w["path"].startswith("/rest/api/")))
+    assert "Root knocks on" in told and "epic Wallet sync (Platform) by 3 days" in told
+    assert "Wallet sync in the admin app" in told  # the last hop
 
     # The reports: the roadmap's chain (every hop with its line and dates), the links on it
     # marked in the dependency table, notes on the timeline's bars; each line's review
