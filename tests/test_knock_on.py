@@ -6,8 +6,11 @@ planted chain end to end (its plan is in pmsync/sandbox/knock_on_seed.py)."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -194,11 +197,9 @@ def run_cli(path, capsys, *args) -> tuple[int, str, str]:
 
 
 def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
-    """The seed (see knock_on_seed): root overdue since the end of day -3, so it finishes at
-    noon today. pay (-2..+5) starts then and finishes at +8 11:59:59, 3 days late; sync
-    (+6..+9) +8 11:59:59 → +12 11:59:58, 3 days late; admin (+10..+10) → +13 11:59:57,
-    3 days late; the Platform epic (due +10) is 3 days late through admin. The Web chain
-    (banner +2..+6, analytics +8..+12) starts after today: no push."""
+    """The seed (see knock_on_seed): the root is overdue, so it finishes now; pay, the two
+    ClickUp tasks and their epic (due +10) follow, 2 days late for the epic whatever the
+    hour; the Web chain (banner +2..+6) starts after today: no push until it slips."""
     site = sandbox.site
     ((epic, (root,)),) = site.planted["dependency-knock-on"]
     path = write_clickup_config(sandbox, tmp_path, monkeypatch)
@@ -223,7 +224,7 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     assert clickup_posts == {epic.split(":")[1]: 1}
     # The root's epic hears the whole chain and everything the root knocks on.
     told = json.dumps(next(w["body"] for w in posts if w["path"].startswith("/rest/api/")))
-    assert "Root knocks on" in told and "epic Wallet sync (Platform) by 3 days" in told
+    assert "Root knocks on" in told and "epic Wallet sync (Platform) by 2 days" in told
     assert "Wallet sync in the admin app" in told  # the last hop
 
     # The reports: the roadmap's chain (every hop with its line and dates), the links on it
@@ -235,22 +236,18 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     chains = chains[:chains.index("<h2>", 5)]
     assert f"from {root.split(':')[1]} (Mobile)</h3>" in chains
     assert chains.count("<tr>") == 1 + 4  # header, then root, pay, sync, admin
-    assert "epic Wallet sync (Platform), dated" in chains and "3 days late, from" in chains
+    assert "epic Wallet sync (Platform), dated" in chains and "2 days late, from" in chains
     assert roadmap.count("<strong>knock-on</strong> on the chain from") == 2  # MOB→PAY→ClickUp
-    assert "knock-on: 3 days past due, from" in roadmap  # the epic's bar, on hover
-    assert "breaks epic Wallet sync by 3 days" in roadmap  # the root's epic's bar
+    assert "knock-on: 2 days past due, from" in roadmap  # the epic's bar, on hover
+    assert "breaks epic Wallet sync by 2 days" in roadmap  # the root's epic's bar
     payments = (reports / "sprint-review-payments.html").read_text()
     late = payments[payments.index("Late because of another line"):]
     assert "Wallet API for the platform" in late and "(Mobile)" in late
     mobile = (reports / "sprint-review-mobile.html").read_text()
     assert "Wallet" not in mobile[mobile.index("Late because of another line"):]
 
-    # The what-if on the root as a person types it.
+    # The what-if on the root as a person types it, against the dates worked out by hand.
     native = root.split(":")[1]
-    code, out, _ = run_cli(path, capsys, "impact", native.lower(), "--slip", "0", "--format",
-                           "json")
-    assert code == 0
-    now = json.loads(out)
     titles = {f"jira:{k}": i["fields"]["summary"] for k, i in site.issues.items()}
     titles |= {f"clickup:{t['id']}": t["name"] for t in sandbox.clickup.tasks.values()}
     by_title = {title: key for key, title in titles.items()}
@@ -258,29 +255,31 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
                                               "Wallet sync service",
                                               "Wallet sync in the admin app"))
     banner, analytics = by_title["Wallet promo banner"], by_title["Wallet promo analytics"]
-    today = date.fromisoformat(now["subject"]["earliest_finish"])  # the root finishes today
-    assert now["subject"]["days_late"] == 3 and now["subject"]["reason"] == "overdue"
-    assert {(i["key"], i["days_late"]) for i in now["items"]} == {(pay, 3), (sync, 3), (admin, 3)}
-    assert [(e["key"], e["days_late"], e["chain"]) for e in now["epics"]] == [
-        (epic, 3, [root, pay, sync, admin])]
-    assert now["releases"] == [] and now["lines"] == ["Payments", "Platform"]
-    assert next(i for i in now["items"] if i["key"] == admin)["earliest_finish"] == \
-        (today + timedelta(days=13)).isoformat()
-
-    # Two more weeks: root noon +14; pay +22 (17 days late); sync +26 (17); admin +27 (17);
-    # the epic 17. The slack is used up: banner +14 → +19 11:59:59 (13 days late), analytics
-    # → +24 (12), and their Web epic (due +14) 10 days late.
-    code, out, _ = run_cli(path, capsys, "impact", root, "--slip", "14", "--format", "json")
-    later = json.loads(out)
-    assert {(i["key"], i["days_late"]) for i in later["items"]} == {
-        (pay, 17), (sync, 17), (admin, 17), (banner, 13), (analytics, 12)}
-    assert {(e["key"], e["days_late"]) for e in later["epics"]} == {
-        (epic, 17), (f"jira:{web_epic}", 10)}
-    assert later["lines"] == ["Payments", "Platform", "Web"]
+    for slip in (0, 14):
+        before = time.time()
+        code, out, _ = run_cli(path, capsys, "impact", native.lower(), "--slip", str(slip),
+                               "--format", "json")
+        after = time.time()
+        assert code == 0
+        got = json.loads(out)
+        items = {i["key"]: i["days_late"] for i in got["items"]}
+        epics = {e["key"]: e["days_late"] for e in got["epics"]}
+        # "now" is read while the command runs: the answer is the one for a moment in it.
+        assert (items, epics) in [by_hand(site, slip, moment, epic, f"jira:{web_epic}", pay,
+                                          sync, admin, banner, analytics)
+                                  for moment in (before, after)], (slip, items, epics)
+        assert got["subject"]["reason"] == ("overdue" if slip == 0 else "slip")
+        assert got["releases"] == []
+        assert got["lines"] == (["Payments", "Platform"] if slip == 0
+                                else ["Payments", "Platform", "Web"])
+        chain = next(e["chain"] for e in got["epics"] if e["key"] == epic)
+        assert chain == [root, pay, sync, admin]
+    assert set(items) == {pay, sync, admin, banner, analytics}  # two weeks use up the slack
 
     # The tree on a terminal, and mistakes as one line with the way out.
     code, out, _ = run_cli(path, capsys, "impact", native)
-    assert code == 0 and "✗ breaks epic" in out and "Breaks 3 items, 1 epic, 0 releases" in out
+    assert code == 0 and "✗ breaks epic Wallet sync (Platform)" in out
+    assert "Breaks 3 items, 1 epic, 0 releases in Payments, Platform." in out
     code, _, err = run_cli(path, capsys, "impact", "NOPE-404")
     assert code == 2 and err.count("\n") == 1 and "no item 'NOPE-404'" in err
     code, _, err = run_cli(path, capsys, "impact", native, "--slip", "-3")
@@ -289,3 +288,36 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     writes = len(sandbox.writes)
     run_cli(path, capsys, "impact", native, "--slip", "30")
     assert len(sandbox.writes) == writes
+
+
+def by_hand(site, slip, now, epic, web_epic, pay, sync, admin, banner, analytics):
+    """Days late per item and per epic, worked out from the seed's dates: Jira's in the
+    site's calendar, ClickUp's in UTC; each start is the later of its own and its
+    blocker's finish, each finish that start plus the planned span; the root, overdue,
+    finishes ``now`` (+ the slip)."""
+    root_due = next(date.fromisoformat(i["fields"]["duedate"]) for i in site.issues.values()
+                    if i["fields"]["summary"] == "Wallet token vault migration")
+    today = root_due + timedelta(days=3)
+    jira, utc = ZoneInfo(site.account.time_zone), UTC
+
+    def start(day, zone):
+        return int(datetime.combine(today + timedelta(days=day), dtime.min, zone).timestamp())
+
+    def end(day, zone):
+        return int(datetime.combine(today + timedelta(days=day), dtime.max, zone).timestamp())
+
+    def late(finish, planned):
+        return -(-(finish - planned) // 86400)
+
+    root = max(end(-3, jira), int(now)) + slip * 86400
+    pay_f = max(start(-2, jira), root) + end(5, jira) - start(-2, jira)
+    sync_f = max(start(7, utc), pay_f) + end(9, utc) - start(7, utc)
+    admin_f = max(start(10, utc), sync_f) + end(10, utc) - start(10, utc)
+    banner_f = max(start(2, jira), root) + end(6, jira) - start(2, jira)
+    analytics_f = max(start(8, jira), banner_f) + end(12, jira) - start(8, jira)
+    items = {pay: late(pay_f, end(5, jira)), sync: late(sync_f, end(9, utc)),
+             admin: late(admin_f, end(10, utc)), banner: late(banner_f, end(6, jira)),
+             analytics: late(analytics_f, end(12, jira))}
+    epics = {epic: late(max(sync_f, admin_f), end(10, utc)),
+             web_epic: late(max(banner_f, analytics_f), end(14, jira))}
+    return ({k: v for k, v in items.items() if v > 0}, {k: v for k, v in epics.items() if v > 0})

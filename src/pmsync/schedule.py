@@ -26,7 +26,7 @@ import gc
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cached_property
 from typing import Any
 
@@ -44,8 +44,8 @@ def _ts(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
-def _moment(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+def _moment(ts: int | None, zone: tzinfo = UTC) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, zone)
 
 
 def days_between(later: int, earlier: int) -> int:
@@ -104,9 +104,11 @@ class Schedule:
 
     def _dates(self, n: int) -> ItemDates:
         driver, root = self._driver[n], self._root[n]
+        # In the calendar of the item's site: its dates read as the tracker shows them.
+        zone = self.portfolio.zone_of(self._items[n].key)
         return ItemDates(
-            self._items[n], _moment(self._ps[n]), _moment(self._pf[n]), _moment(self._es[n]),
-            _moment(self._ef[n]), self._reason[n],
+            self._items[n], _moment(self._ps[n], zone), _moment(self._pf[n], zone),
+            _moment(self._es[n], zone), _moment(self._ef[n], zone), self._reason[n],
             self._items[driver].key if driver >= 0 else None, self._links[n],
             self._items[root].key)
 

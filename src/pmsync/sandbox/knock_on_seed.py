@@ -9,12 +9,14 @@ date. Next to it, a control: the same root also blocks a two-hop chain in Web
 with enough slack to absorb the delay (it breaks only when the root slips two
 more weeks, which `pmsync impact ROOT --slip 14` shows).
 
-Day offsets are from the seed's today. Planned: the root finishes at the end of
-day -3 and is still open, so it finishes today at the earliest.
+Day offsets are from the seed's today, Jira's in the Jira site's calendar (New York's
+by default), ClickUp's in UTC; a day between the Jira and the ClickUp hop keeps even
+New York's end of day before the ClickUp task's start. The root was due at the end of
+day -3 and is still open, so it finishes now at the earliest.
 
     root (Mobile)      start -10  due -3   open, overdue
     pay  (Payments)    start -2   due +5   waits on root
-    sync (Platform)    start +6   due +9   waits on pay      epic due +10
+    sync (Platform)    start +7   due +9   waits on pay      epic due +10
     admin (Platform)   start +10  due +10  waits on sync     same epic
     banner (Web)       start +2   due +6   waits on root     epic due +14
     analytics (Web)    start +8   due +12  waits on banner   same epic
@@ -65,7 +67,7 @@ def plant_clickup(site: Any, ws: Any, make_task: Any, backlog: dict[str, Any],
     epic["start_date"], epic["due_date"] = at(-30), at(10)
     sync = make_task("Wallet sync service", backlog, "to do")
     admin = make_task("Wallet sync in the admin app", backlog, "to do")
-    for task, start, due in ((sync, 6, 9), (admin, 10, 10)):
+    for task, start, due in ((sync, 7, 9), (admin, 10, 10)):
         task["parent"] = task["top_level_parent"] = epic["id"]
         task["start_date"], task["due_date"] = at(start), at(due)
     waits_on = next(f for f in sync["custom_fields"] if f["name"] == "Waits on (Jira)")
