@@ -1,28 +1,35 @@
 """Benchmark (issue 4): Jira full and incremental sync against the sandbox.
 
-    python benchmarks/jira_sync.py [--issues 10000] [--latency 0.005]
+    python benchmarks/jira_sync.py [--issues 10000] [--latency 0.005] [--projects 3]
 
 Runs the sandbox as its own process (10,000 issues across 3 projects, 5 ms per
 answer), then `pmsync sync` twice in child processes: a full sync, then an
 incremental one after 1 % of the issues changed. Prints calls by kind, wall
-time and peak memory of each sync, and checks the issue's two bounds:
+time, CPU and peak memory of each sync, and checks the issue's two bounds:
 - full: search pages <= 1.05 x ceil(issues / page size), plus the fixed calls;
 - incremental: calls <= 3 % of the full sync's calls.
+
+Issue 14's floor: the same search pages (the synced projects, the same fields and
+changelog), fetched one after the other and discarded by a plain `requests` loop in
+its own process. `wall / floor` is pmsync's full sync against it (targets: <= 1.10
+with one project, <= 0.5 with three, whose searches pmsync runs side by side).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
 import requests
-from _common import free_port, run_pmsync
+from _common import free_port, run_measured
 
 PAGE_SIZE = 100
 
@@ -47,15 +54,53 @@ def calls_since(url: str, mark: int) -> tuple[Counter, int]:
 
 
 
-def sync(config: Path) -> tuple[float, float]:
-    return run_pmsync("--config", str(config), "sync")
+# The raw floor: one search over the synced projects, page after page, bodies discarded.
+FLOOR = """
+import resource, sys, time, requests
+url, jql, fields = sys.argv[1:4]
+session = requests.Session()
+session.auth = ("demo@example.com", "sandbox-token")
+params = {"jql": jql, "maxResults": int(sys.argv[4]), "fields": fields, "expand": "changelog"}
+start, token, pages = time.perf_counter(), None, 0
+while True:
+    answer = session.get(url + "/rest/api/3/search/jql",
+                         params={**params, **({"nextPageToken": token} if token else {})})
+    answer.raise_for_status()
+    body, pages = answer.json(), pages + 1
+    token = body.get("nextPageToken")
+    if body.get("isLast", True) or not token:
+        break
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - start, pages, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
+"""
+
+
+def raw_floor(url: str, projects: list[str]) -> tuple[float, int]:
+    """(seconds, pages) of the floor walk, process start included as for pmsync."""
+    from pmsync.sandbox.site import DEFAULT_FIELD_IDS
+    from pmsync_jira.mapping import SYSTEM_FIELDS
+
+    jql = "project in ({}) ORDER BY updated ASC, key ASC".format(
+        ", ".join(f'"{p}"' for p in projects))
+    fields = ",".join([*SYSTEM_FIELDS, *DEFAULT_FIELD_IDS.values()])
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", FLOOR, url, jql, fields, str(PAGE_SIZE)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return time.perf_counter() - start, int(out[1])
+
+
+def sync(config: Path) -> tuple[float, float, float]:
+    return run_measured("--config", str(config), "sync")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--issues", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.005)
+    parser.add_argument("--projects", type=int, choices=(1, 2, 3), default=3,
+                        help="how many of the sandbox's projects (PAY, MOB, WEB) to sync")
     args = parser.parse_args()
+    projects = ["PAY", "MOB", "WEB"][:args.projects]
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -73,19 +118,21 @@ kind = "jira"
 url = "{url}"
 email = "demo@example.com"
 token_env = "PMSYNC_BENCH_TOKEN"
-projects = ["PAY", "MOB", "WEB"]
+projects = {json.dumps(projects)}
 page_size = {PAGE_SIZE}
 """)
         os.environ["PMSYNC_BENCH_TOKEN"] = "sandbox-token"
         mark = len(requests.get(f"{url}/_sandbox/requests").json())
         stats_issues = requests.get(f"{url}/_sandbox/stats").json()["issues"]
 
-        full_wall, full_mem = sync(config)
+        floor_wall, floor_pages = raw_floor(url, projects)
+        mark = len(requests.get(f"{url}/_sandbox/requests").json())
+        full_wall, full_cpu, full_mem = sync(config)
         full, mark = calls_since(url, mark)
         changed = args.issues // 100
         requests.post(f"{url}/_sandbox/touch", json={"count": changed, "seed": 11})
         mark = len(requests.get(f"{url}/_sandbox/requests").json())
-        inc_wall, inc_mem = sync(config)
+        inc_wall, inc_cpu, inc_mem = sync(config)
         incremental, _ = calls_since(url, mark)
     finally:
         sandbox.terminate()
@@ -99,7 +146,12 @@ page_size = {PAGE_SIZE}
         print(f"{kind:24}{full[kind]:>10}{incremental[kind]:>14}")
     print(f"{'calls':24}{full_total:>10}{inc_total:>14}")
     print(f"{'wall time (s)':24}{full_wall:>10.2f}{inc_wall:>14.2f}")
+    print(f"{'CPU (s)':24}{full_cpu:>10.2f}{inc_cpu:>14.2f}")
     print(f"{'peak memory (MiB)':24}{full_mem:>10.1f}{inc_mem:>14.1f}")
+    print(f"raw floor: {floor_pages} pages fetched and discarded in {floor_wall:.2f} s; "
+          f"full sync wall / floor = {full_wall / floor_wall:.2f} "
+          f"(target {'1.10' if len(projects) == 1 else '0.5 at 3 projects'}); "
+          f"requests {full_total}")
     page_ratio = full["search page"] / min_pages
     inc_ratio = inc_total / full_total
     print(f"search pages / minimum ({min_pages}) = {page_ratio:.3f}  (bound 1.05)")
