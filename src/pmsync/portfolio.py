@@ -199,12 +199,13 @@ class Portfolio:
         if sprint is not None and sprint.start is not None:
             start = sprint.start
         else:
-            start = (datetime.combine(item.start, time.min, self.zone_of(item.key))
-                     if item.start else None)
+            # Date-only plans stay on one clock (UTC) so that a Jira due date and a
+            # ClickUp start on the next day never overlap by the sites' zone offset.
+            start = datetime.combine(item.start, time.min, UTC) if item.start else None
         if sprint is not None and sprint.end is not None:
             finish = sprint.end
         else:
-            finish = end_of_day(item.due, self.zone_of(item.key)) if item.due else None
+            finish = end_of_day(item.due) if item.due else None
         plan = (sprint, start, finish)
         self._schedule[item.key] = plan
         return plan

@@ -86,7 +86,7 @@ class ChildAfterEpicDue(BaseRule):
         for epic in open_epics(portfolio):
             if epic.due is None or epic.due < portfolio.today_for(epic.key):
                 continue  # an overdue epic is epic-overdue's finding, not one per child
-            deadline = end_of_day(epic.due, portfolio.zone_of(epic.key))
+            deadline = end_of_day(epic.due)  # on the clock planned finishes use
             for child in portfolio.children.get(epic.key, ()):
                 finish = portfolio.planned_finish(child) if child.is_open else None
                 if finish is None or finish <= deadline:
