@@ -10,6 +10,7 @@ time, right after the tracker call they record, so a crash loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -244,7 +245,10 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk): a failing
+            # ROLLBACK must not hide the error that says what went wrong.
+            with contextlib.suppress(Exception):
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
