@@ -12,21 +12,16 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def site_zone(ws: Any, tracker: str) -> ZoneInfo:
-    cursor = ws.store.cursor(tracker) if ws.config.store_exists() else None
-    tracker_config = ws.config.trackers.get(tracker)
-    name = ((cursor or {}).get("time_zone")
-            or (tracker_config.options.get("time_zone") if tracker_config else None) or "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    """The tracker's calendar, as the workspace knows it (one place decides it)."""
+    zone = ws.zones().get(tracker)
+    return zone if isinstance(zone, ZoneInfo) else ZoneInfo("UTC")
 
 
 def day_text(day: date) -> str:

@@ -34,16 +34,17 @@ class Workspace:
         return cls(load_config(config_path, registry), registry, now)
 
     def zones(self) -> dict[str, tzinfo]:
-        """Each tracker's site calendar, as its connector recorded it at the last sync
-        (UTC until a sync has said otherwise)."""
+        """Each tracker's site calendar: the zone its connector recorded at the last sync
+        (connector.CALENDAR_KEY), else its ``time_zone`` option, else UTC."""
         out: dict[str, tzinfo] = {}
-        for name in self.config.trackers:
-            zone = (self.store.cursor(name) or {}).get(CALENDAR_KEY)
+        for name, tracker in self.config.trackers.items():
+            zone = ((self.store.cursor(name) or {}).get(CALENDAR_KEY)
+                    or tracker.options.get("time_zone"))
             try:
-                out[name] = ZoneInfo(zone) if isinstance(zone, str) and zone else UTC
+                out[name] = ZoneInfo(zone) if isinstance(zone, str) and zone else ZoneInfo("UTC")
             except (ZoneInfoNotFoundError, ValueError):
                 log.warning("%s: unknown time zone %r; reading its dates in UTC", name, zone)
-                out[name] = UTC
+                out[name] = ZoneInfo("UTC")
         return out
 
     @property
