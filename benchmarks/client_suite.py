@@ -66,13 +66,18 @@ class Sites:
         """For a client that sends with `Session.send` (which ignores REQUESTS_CA_BUNDLE):
         add the certificates to the trust store of its own virtualenv (certifi's bundle),
         as its user would for a server with a self-signed certificate."""
-        where = subprocess.run([str(python), "-c", "import certifi; print(certifi.where())"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        bundle, original = Path(where), Path(where + ".orig")
-        if not original.exists():
-            original.write_bytes(bundle.read_bytes())
-        bundle.write_text(original.read_text() + "\n" + self.certificates.read_text())
-        return "sandbox certificate added to the venv's trust store"
+        return trust_in(python, self.certificates)
+
+
+def trust_in(python: Path, certificates: Path) -> str:
+    """Add ``certificates`` to the trust store (certifi's bundle) of a client's virtualenv."""
+    where = subprocess.run([str(python), "-c", "import certifi; print(certifi.where())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    bundle, original = Path(where), Path(where + ".orig")
+    if not original.exists():
+        original.write_bytes(bundle.read_bytes())
+    bundle.write_text(original.read_text() + "\n" + certificates.read_text())
+    return "sandbox certificate added to the venv's trust store"
 
 
 @dataclass(frozen=True)
