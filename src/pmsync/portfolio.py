@@ -210,19 +210,6 @@ class Portfolio:
         self._schedule[item.key] = plan
         return plan
 
-    def finishes_after_start(self, blocker: WorkItem, blocked: WorkItem) -> bool:
-        """Whether ``blocker`` is planned to finish after ``blocked`` is planned to start.
-
-        Plans from due and start dates are whole days on each item's own site calendar, so
-        across zones the instants alone would call "due Dec 5 in New York, starts Dec 6 in
-        UTC" late by five hours; the days must overlap too (sprints keep their instants,
-        so back-to-back sprints that end and start on one day stay in order)."""
-        finish, start = self.planned_finish(blocker), self.planned_start(blocked)
-        if finish is None or start is None or finish <= start:
-            return False
-        finish_day = finish.astimezone(self.zone_of(blocker.key)).date()
-        return finish_day >= start.astimezone(self.zone_of(blocked.key)).date()
-
     def latest_sprint(self, item: WorkItem) -> Sprint | None:
         return self._plan(item)[0]
 

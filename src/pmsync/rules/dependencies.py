@@ -46,7 +46,7 @@ class BlockerScheduledLate(DependencyRule):
                 continue
             finish = portfolio.planned_finish(blocker)
             start = portfolio.planned_start(blocked)
-            if finish is None or start is None or not portfolio.finishes_after_start(blocker, blocked):
+            if finish is None or start is None or finish <= start:
                 continue
             yield self.finding(
                 self.severity_of(blocker, blocked),
