@@ -58,8 +58,10 @@ class Tally:
 
 
 def measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float,
-                                                                       int, str, str]:
-    """(wall s, CPU s, peak MiB, exit code, stdout, stderr) of one child process."""
+                                                                       int, Path, str]:
+    """(wall s, CPU s, peak MiB, exit code, stdout file, stderr's end) of one child. Its
+    stdout stays in the file: read whole into this process (tap-jira writes hundreds of
+    MB), it would grow us, and Linux would report that as the next child's peak."""
     out, err = cwd / "stdout", cwd / "stderr"
     with out.open("w") as o, err.open("w") as e:
         start = time.perf_counter()
@@ -67,8 +69,11 @@ def measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
+    with err.open("rb") as e:
+        e.seek(max(err.stat().st_size - 20_000, 0))
+        tail = e.read().decode(errors="replace")
     return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode,
-            out.read_text(), err.read_text())
+            out, tail)
 
 
 def main() -> int:
@@ -184,7 +189,7 @@ def _tap_jira(python: Path, config: Path, folder: Path, env: dict[str, str]) -> 
     return [tap, "--config", str(config), "--properties", str(folder / "catalog.json")]
 
 
-def _records(name: str, out: str, folder: Path, tally: Tally) -> int:
+def _records(name: str, out: Path, folder: Path, tally: Tally) -> int:
     if name == "raw floor":
         return 0
     if name == "pmsync":
@@ -196,13 +201,13 @@ def _records(name: str, out: str, folder: Path, tally: Tally) -> int:
         finally:
             conn.close()
     if name == "jira script":
-        result = json.loads(out.strip().splitlines()[-1])
+        result = json.loads(out.read_text().strip().splitlines()[-1])
         if result["changelogs_cut"]:
             tally.notes.add(f"{result['changelogs_cut']} changelog(s) cut at the page's 40")
         return int(result["records"])
-    issues = [line for line in out.splitlines() if line.startswith('{"type": "RECORD"')
-              and '"stream": "issues"' in line]
-    return len(issues)
+    with out.open() as lines:  # tap-jira's Singer messages, one a line
+        return sum(1 for line in lines if line.startswith('{"type": "RECORD"')
+                   and '"stream": "issues"' in line)
 
 
 def _report(tallies: dict[str, Tally], args: argparse.Namespace) -> int:
