@@ -134,3 +134,17 @@ def test_demo_runs_the_whole_cycle(tmp_path, capsys):
     assert "/wiki/spaces/PM/pages/" in out
     html = tmp_path / "state" / "reports" / "sprint-review-payments.html"
     assert html.exists() and "Sprint review: Payments" in html.read_text()
+
+
+def test_sync_per_tracker_then_run_without_sync(sandbox, pmsync, config_path, open_store):
+    """Separate jobs: `sync --tracker` fills the store, `run --no-sync` works from it."""
+    code, out, err = pmsync("sync", "--tracker", "jira")
+    assert code == 0 and out.startswith("jira:"), err
+    code, out, err = pmsync("sync", "--tracker", "nosuch")
+    assert code == 2 and "--tracker nosuch: no such tracker" in err
+    code, out, err = pmsync("run", "--no-sync")
+    assert code == 0, err
+    assert "synced" not in out and int(re.search(r"alerts +(\d+) created", out).group(1)) > 0
+    store = open_store(config_path)
+    assert len(store.sync_log()) == 1  # nothing synced: the findings came from the store
+    assert [r.command for r in store.runs()] == ["run", "sync"]

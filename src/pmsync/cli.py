@@ -51,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", action="store_true",
                    help="write the commented sample even on a terminal")
 
-    sub.add_parser("sync", help="pull what changed from every tracker into the store")
+    p = sub.add_parser("sync", help="pull what changed from every tracker into the store")
+    p.add_argument("--tracker", action="append", metavar="NAME",
+                   help="sync only this tracker (repeatable); with a PostgreSQL store, jobs "
+                        "syncing different trackers run at the same time")
 
     p = sub.add_parser("check", help="run the rules and print the findings")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -74,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="sync into the store, but post and publish nothing")
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
+    p.add_argument("--no-sync", action="store_true",
+                   help="check, alert and publish from what is stored (the trackers are "
+                        "synced by separate `pmsync sync --tracker` jobs)")
 
     p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -176,13 +182,16 @@ def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False)
     first one's."""
 
     def command(args) -> int:
-        from pmsync.lock import run_lock
+        from pmsync.lock import step_locks
         from pmsync.progress import on_terminal
 
         ws = _workspace(args)
         try:
-            with run_lock(ws.config.lock_path) if locked else nullcontext(), \
-                    ws.store.run(args.command, holds_lock=locked) as run:
+            # With PostgreSQL a lock covers one step, not every locked command: a run
+            # recorded 'running' may be another step's, alive on this host.
+            whole = locked and not ws.config.store_url
+            with step_locks(ws, lock_names(ws, args)) if locked else nullcontext(), \
+                    ws.store.run(args.command, holds_lock=whole) as run:
                 try:
                     with on_terminal() if shows_progress else nullcontext():
                         code = step(ws, args, run)
@@ -195,6 +204,28 @@ def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False)
             ws.close()
 
     return command
+
+
+def lock_names(ws, args) -> list[str]:
+    """The locks a command takes (pmsync.lock.step_locks): a sync's, per tracker it syncs;
+    the publish lock for the steps that write to the trackers."""
+    from pmsync.lock import PUBLISH, sync_lock
+
+    syncs = [sync_lock(name) for name in synced_trackers(ws, args)]
+    if args.command == "sync":
+        return syncs
+    return [PUBLISH] + ([] if getattr(args, "no_sync", False) else syncs)
+
+
+def synced_trackers(ws, args) -> list[str]:
+    if args.command == "run" and args.no_sync:
+        return []
+    chosen = getattr(args, "tracker", None) or list(ws.config.trackers)
+    unknown = [name for name in chosen if name not in ws.config.trackers]
+    if unknown:
+        raise ConfigError(f"--tracker {unknown[0]}: no such tracker in {ws.config.path} "
+                          f"(it has {', '.join(ws.config.trackers) or 'none'})")
+    return chosen
 
 
 def cmd_init(args) -> int:
@@ -216,7 +247,8 @@ def _sync(ws, args, run) -> int:
     from pmsync.cycle import sync_counts
     from pmsync.sync import sync_all
 
-    results = sync_all(ws.store, ws.connectors(), run)
+    names = synced_trackers(ws, args)
+    results = sync_all(ws.store, {name: ws.connector(name) for name in names}, run)
     run.add(sync_counts(results))
     for result in results:
         print(f"{result.tracker}: {result.fetched} items fetched, {result.changed} records changed")
@@ -337,7 +369,7 @@ def _report(ws, args, run) -> int:
 def _run(ws, args, run) -> int:
     from pmsync.cycle import run_cycle
 
-    result = run_cycle(ws, run, dry_run=args.dry_run)
+    result = run_cycle(ws, run, dry_run=args.dry_run, sync=not args.no_sync)
     print(result.summary())
     return _fail_on(result.findings, args.fail_on)
 

@@ -50,14 +50,16 @@ class CycleResult:
         return "\n".join(lines)
 
 
-def run_cycle(ws: Workspace, run: Run, dry_run: bool = False) -> CycleResult:
+def run_cycle(ws: Workspace, run: Run, dry_run: bool = False, sync: bool = True) -> CycleResult:
     """Each step gets what it needs and returns what it did. A tracker that cannot be
     reached, or a report that cannot be published, does not stop the other steps: the
-    failure goes into ``run.failures`` and the run ends non-zero with all of them."""
+    failure goes into ``run.failures`` and the run ends non-zero with all of them.
+    ``sync=False``: check, alert and publish from what is stored (other jobs sync)."""
     # Every connector is made (and so every token variable read) before any sync.
-    synced = sync_all(ws.store, ws.connectors(), run)
+    synced = sync_all(ws.store, ws.connectors(), run) if sync else []
     run.add(sync_counts(synced))
-    unreachable = frozenset(ws.config.trackers) - {s.tracker for s in synced}
+    unreachable = (frozenset(ws.config.trackers) - {s.tracker for s in synced} if sync
+                   else frozenset())
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
     # Reports first: the comments link to the pages they publish.

@@ -37,3 +37,56 @@ def run_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+# The steps that write, by lock name: each tracker's sync on its own, and one lock for the
+# steps that write to the trackers (alerts and pages). On SQLite one file lock covers all.
+PUBLISH = "publish"
+
+
+def sync_lock(tracker: str) -> str:
+    return f"sync:{tracker}"
+
+
+@contextmanager
+def step_locks(ws, names: list[str]) -> Iterator[None]:
+    """The locks a command needs: with a PostgreSQL store, session advisory locks (they
+    hold across hosts and die with the connection, so a killed runner leaves none);
+    with SQLite, the state folder's file lock, whatever the names."""
+    if not ws.config.store_url:
+        with run_lock(ws.config.lock_path):
+            yield
+        return
+    from pmsync.pgstore import lock_key
+
+    store = ws.store
+    taken: list[str] = []
+    try:
+        with store.errors_explained():
+            for name in sorted(set(names)):  # try-locks never wait, so never deadlock
+                (got,) = store.conn.execute("SELECT pg_try_advisory_lock(?)",
+                                            (lock_key(name),)).fetchone()
+                if not got:
+                    raise LockHeld(f"another pmsync run ({_holder(store, name)}) holds the "
+                                   f"{name} lock in {store.path}; wait for it to finish")
+                taken.append(name)
+        yield
+    finally:
+        for name in reversed(taken):
+            try:
+                store.conn.execute("SELECT pg_advisory_unlock(?)", (lock_key(name),))
+            except store.errors:
+                break  # the connection is gone, and the locks with it
+
+
+def _holder(store, name: str) -> str:
+    """Who holds an advisory lock: the application_name pmsync gives its connections."""
+    from pmsync.pgstore import lock_key
+
+    key = lock_key(name) & 0xFFFFFFFFFFFFFFFF
+    row = store.conn.execute(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.classid::bigint = ? AND l.objid::bigint = ?",
+        (key >> 32, key & 0xFFFFFFFF)).fetchone()
+    return row[0] if row and row[0] else "unknown"
