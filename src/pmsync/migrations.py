@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from pmsync import read_model
+
 MIGRATIONS: list[str] = [
     # 1: runs, current records and their revisions, cursors, alert and page ledgers, baselines
     """
@@ -120,6 +122,10 @@ MIGRATIONS: list[str] = [
     UPDATE revisions SET data = json_remove(data, '$.product_line')
         WHERE kind IN ('item', 'sprint');
     """,
+    # 6: the read model for BI tools (pmsync.read_model): views over items, facets, links,
+    # sprints, releases, open findings and the revision history. Changing a view later is
+    # a new migration that runs create_script again (it drops and recreates them all).
+    read_model.create_script("sqlite"),
 ]
 
 
@@ -131,6 +137,7 @@ POSTGRES_ONLY: dict[int, str] = {
     UPDATE revisions SET data = (data::jsonb - 'product_line')::text
         WHERE kind IN ('item', 'sprint');
     """,
+    6: read_model.create_script("postgresql"),
 }
 
 
