@@ -146,3 +146,19 @@ def test_a_wrong_password_is_one_line_without_it(pg_url):
     message = str(caught.value)
     assert "cannot connect to the PostgreSQL store" in message and "store_password_env" in message
     assert "not-the-password-x" not in message and "\n" not in message
+
+
+def test_runners_starting_at_once_on_a_new_postgres_store_all_open_it(pg_url):
+    """The first migration runs under an advisory lock: without it, two CREATE TABLE IF NOT
+    EXISTS at once collide (a duplicate-key error from the catalogue) and a runner fails."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    password = os.environ.get("PMSYNC_TEST_PG_PASSWORD")
+
+    def open_close(_):
+        Store(pg_url, password).close()
+        return True
+
+    with ThreadPoolExecutor(6) as pool:
+        assert all(pool.map(open_close, range(6)))

@@ -215,7 +215,15 @@ def migrate_postgres(conn) -> int:
     An advisory transaction lock keeps two runners starting at once from both migrating."""
     from pmsync.pgstore import lock_key, translate_ddl
 
-    conn.script("CREATE TABLE IF NOT EXISTS pmsync_schema (version INTEGER NOT NULL)")
+    # Under the lock too: two runners' CREATE TABLE IF NOT EXISTS at once can collide.
+    conn.execute("BEGIN")
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (lock_key("migrate"),))
+        conn.script("CREATE TABLE IF NOT EXISTS pmsync_schema (version INTEGER NOT NULL)")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     for number in range(1, len(MIGRATIONS) + 1):
         conn.execute("BEGIN")
         try:
