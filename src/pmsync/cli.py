@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check, alert and publish from what is stored (the trackers are "
                         "synced by separate `pmsync sync --tracker` jobs)")
 
+    p = sub.add_parser("store", help="copy the store into a PostgreSQL database (cursors "
+                       "and ledgers included: no resync, no duplicate comment)")
+    p.add_argument("action", choices=["copy"])
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="the target, an empty database: postgresql://user@host/db")
+    p.add_argument("--password-env", metavar="VAR",
+                   help="the environment variable holding the target's password")
+
     p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--limit", type=int, default=20, help="how many runs, newest first")
@@ -301,6 +309,38 @@ def _baseline_save(ws, args, run) -> int:
     return EXIT_OK
 
 
+def cmd_store(args) -> int:
+    from pmsync.config import _store_url
+    from pmsync.lock import PUBLISH, step_locks, sync_lock
+    from pmsync.store import Store, copy_store
+
+    url = _store_url(args.to, "--to")
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            raise ConfigError(f"--password-env: environment variable {args.password_env} is "
+                              f"not set; export {args.password_env}=<the database password>")
+        from pmsync.logs import register_secret
+
+        register_secret(password)
+    ws = _workspace(args)
+    try:  # no run may write the source while it is copied
+        names = [PUBLISH, *(sync_lock(name) for name in ws.config.trackers)]
+        with step_locks(ws, names):
+            target = Store(url, password)
+            try:
+                with ws.store.errors_explained(), target.errors_explained():
+                    copied = copy_store(ws.store, target)
+            finally:
+                target.close()
+    finally:
+        ws.close()
+    print(", ".join(f"{table} {n}" for table, n in copied.items()))
+    print(f"copied into {target.path}; set store = \"{url}\" in the config to use it")
+    return EXIT_OK
+
+
 def cmd_runs(args) -> int:
     from pmsync.runs import runs_json, runs_table
 
@@ -439,6 +479,7 @@ COMMANDS: dict[str, Callable] = {
     "report": _recorded(_report, shows_progress=True),
     "run": _recorded(_run, shows_progress=True),
     "runs": cmd_runs,
+    "store": cmd_store,
     "impact": _recorded(_impact, locked=False),
     "plugins": cmd_plugins,
     "doctor": cmd_doctor,

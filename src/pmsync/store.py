@@ -561,3 +561,37 @@ class Store:
             ),
         )
 
+
+
+# What `pmsync store copy` moves, parents first (runs before the rows that name them).
+COPIED_TABLES = ("runs", "records", "revisions", "cursors", "sync_log", "changes", "alerts",
+                 "pages", "baselines")
+
+
+def copy_store(source: Store, target: Store) -> dict[str, int]:
+    """Every row of ``source`` into the empty ``target``, in one transaction: cursors and
+    ledgers included, so the next run there is incremental and posts nothing twice."""
+    if target.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
+        raise StateError(f"{target.path}: already holds a store (it has runs); copy into an "
+                         "empty database")
+    copied: dict[str, int] = {}
+    with target.transaction():
+        for table in COPIED_TABLES:
+            columns = [row[1] for row in source.conn.execute(f"PRAGMA table_info('{table}')")] \
+                if not source.postgres else sorted(_expected(table))
+            names = ", ".join(columns)
+            rows = source.conn.execute(f"SELECT {names} FROM {table}").fetchall()
+            marks = ", ".join("?" * len(columns))
+            target.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                                    [tuple(row) for row in rows])
+            copied[table] = len(rows)
+        if target.postgres:  # new runs go on from the copied ids
+            target.conn.execute("SELECT setval(pg_get_serial_sequence('runs', 'id'), "
+                                "GREATEST((SELECT MAX(id) FROM runs), 1))")
+    return copied
+
+
+def _expected(table: str) -> set[str]:
+    from pmsync.migrations import expected_schema
+
+    return expected_schema()[table]
