@@ -92,3 +92,20 @@ def test_sample_flag_on_a_terminal(tmp_path):
     config = tmp_path / "pmsync.toml"
     code, out = Terminal("--config", str(config), "init", "--sample", cwd=tmp_path).finish()
     assert code == 0 and config.read_text() == SAMPLE_CONFIG, out
+
+
+def test_init_makes_the_config_folder_and_an_unwritable_path_is_one_line(tmp_path):
+    def init(config):
+        return subprocess.run([sys.executable, "-m", "pmsync.cli", "--config", str(config),
+                               "init"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
+
+    nested = tmp_path / "etc" / "pmsync" / "pmsync.toml"  # as README's /etc/pmsync/pmsync.toml
+    made = init(nested)
+    assert made.returncode == 0 and nested.read_text() == SAMPLE_CONFIG, made.stderr
+    (tmp_path / "a-file").write_text("")
+    blocked = tmp_path / "a-file" / "pmsync.toml"  # its folder is a file: cannot be made
+    refused = init(blocked)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip().splitlines() == [refused.stderr.strip()]
+    assert f"cannot write {blocked}" in refused.stderr and "Traceback" not in refused.stderr

@@ -246,7 +246,9 @@ def cmd_init(args) -> int:
 
         interactive_init(args.config)
         return EXIT_OK
-    args.config.write_text(SAMPLE_CONFIG, encoding="utf-8")
+    from pmsync.init_wizard import write_config
+
+    write_config(args.config, SAMPLE_CONFIG)
     print(f"wrote {args.config}; edit it, export the token variable, then run `pmsync doctor`")
     return EXIT_OK
 

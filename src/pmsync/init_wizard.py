@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsync.config import SELECTOR_FACETS, parse_config
+from pmsync.errors import ConfigError
 from pmsync.plugins import default_registry
 
 Ask = Callable[[str], str]
@@ -186,9 +187,33 @@ def _facets(answer: str) -> str | None:
     return None
 
 
+def _unwritable(path: Path, exc: OSError) -> ConfigError:
+    where = f"{exc.filename}: " if exc.filename and str(exc.filename) != str(path) else ""
+    return ConfigError(f"cannot write {path}: {where}{exc.strerror or exc}; pass --config with a "
+                       "file in a folder you can write to")
+
+
+def make_folder(path: Path) -> None:
+    """The config's folder (e.g. /etc/pmsync), made before any question is asked."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
+def write_config(path: Path, text: str) -> None:
+    """The new config, in its folder; a path that cannot be written is one line, exit 2."""
+    make_folder(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
 def interactive_init(path: Path, ask: Ask = input, say: Callable[[str], None] = print) -> None:
+    make_folder(path)  # a folder that cannot be made fails now, not after every answer
     text = Wizard(ask, say).run(path)
-    path.write_text(text, encoding="utf-8")
+    write_config(path, text)
     env = sorted(set(re.findall(r'token_env = "([^"]+)"', text)))
     say(f"\nwrote {path}. Next:\n  export " + "=...\n  export ".join(env)
         + f"=...\n  pmsync --config {path} doctor")
