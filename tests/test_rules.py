@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from lines import in_line, lines_of
 from pmsync.config import RuleSettings
-from pmsync.model import Link, ProductLine, Selector, Sprint, WorkItem, split_key
+from pmsync.model import Link, Sprint, WorkItem
 from pmsync.portfolio import Portfolio
 from pmsync.rules import run_rules
 from pmsync.rules.dependencies import BlockerScheduledLate
 from pmsync.rules.drift import EpicOverdue
 
 TODAY = date(2026, 11, 23)
-
-
-def in_line(line: str | None) -> tuple[tuple[str, str], ...]:
-    """A record of ``line``: the project facet its line selects (None: no line)."""
-    return (("project", line),) if line else ()
-
-
-def lines_of(*groups) -> list[ProductLine]:
-    """The product lines the records' project facets name, one selector per tracker."""
-    trackers: dict[str, set[str]] = {}
-    for group in groups:
-        for record in group:
-            for name, value in record.facets:
-                if name == "project":
-                    trackers.setdefault(value, set()).add(split_key(record.key)[0])
-    return [ProductLine(line, tuple(Selector(t, (("project", line),)) for t in sorted(ts)))
-            for line, ts in sorted(trackers.items())]
 
 
 def item(key, kind="story", line="Payments", status="doing", **kw) -> WorkItem:
