@@ -1,4 +1,5 @@
-"""What the benchmarks share: a free loopback port and a measured `pmsync` child process."""
+"""What the benchmarks share: a free loopback port, a measured `pmsync` child process, and
+for the Singer taps a catalog with every stream selected and the line that says why one failed."""
 
 from __future__ import annotations
 
@@ -37,3 +38,21 @@ def run_measured(*args: str) -> tuple[float, float, float]:
     if result.returncode != 0:
         sys.exit(f"pmsync {' '.join(args)} failed: {lines[-3] if len(lines) > 2 else result.stderr}")
     return wall, float(lines[-2]), int(lines[-1]) / 1024
+
+
+def last_error(stderr: str) -> str:
+    """The line of a failed child's stderr that names what went wrong (else its last line)."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "Error" in ln or "Exception" in ln or "CRITICAL" in ln]
+    return (errors or lines or ["no output"])[-1][-300:]
+
+
+def select_every_stream(catalog: dict) -> list[str]:
+    """Mark each stream of a tap's discovered catalog selected, as a user selecting all would;
+    the stream names, sorted."""
+    for stream in catalog["streams"]:
+        for entry in stream.get("metadata", []):
+            if entry.get("breadcrumb") == []:
+                entry["metadata"]["selected"] = True
+    return sorted(s["tap_stream_id"] for s in catalog["streams"])
+

@@ -36,6 +36,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _common import last_error, select_every_stream  # noqa: E402
+
 from pmsync.sandbox import Sandbox  # noqa: E402
 
 Row = tuple[str, bool, str]  # (job, passed, detail)
@@ -94,18 +96,12 @@ def _script_job(python: Path, sites: Sites, job: str, *args: str) -> Row:
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return job, False, "crashed: " + _last_error(done.stderr)
+        return job, False, "crashed: " + last_error(done.stderr)
     ok = done.returncode == 0 and not result["failed"] and result["records"] > 0
     detail = f"{result['calls']} calls, {result['records']} records"
     if result["failed"]:
         detail += "; failed: " + " | ".join(result["failed"])
     return job, ok, detail
-
-
-def _last_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "Error" in ln or "Exception" in ln or "CRITICAL" in ln]
-    return (errors or lines or ["no output"])[-1][-300:]
 
 
 # --- the jira library -------------------------------------------------------------------
@@ -140,15 +136,11 @@ def run_tap_jira(python: Path, sites: Sites) -> list[Row]:
         found = subprocess.run([tap, "--config", str(config), "--discover"], capture_output=True,
                                text=True, timeout=300, env=sites.env())
         if found.returncode != 0:
-            rows.append((f"discovery ({label})", False, _last_error(found.stderr)))
+            rows.append((f"discovery ({label})", False, last_error(found.stderr)))
             continue
         catalog = json.loads(found.stdout)
-        for stream in catalog["streams"]:  # select every stream, as a user selecting all would
-            for entry in stream.get("metadata", []):
-                if entry.get("breadcrumb") == []:
-                    entry["metadata"]["selected"] = True
+        names = select_every_stream(catalog)
         (folder / "catalog.json").write_text(json.dumps(catalog))
-        names = sorted(s["tap_stream_id"] for s in catalog["streams"])
         rows.append((f"discovery ({label})", True, f"{len(names)} streams"))
         synced = subprocess.run([tap, "--config", str(config), "--properties",
                                  str(folder / "catalog.json")], capture_output=True, text=True,
@@ -156,7 +148,7 @@ def run_tap_jira(python: Path, sites: Sites) -> list[Row]:
         (folder / "sync.stderr").write_text(synced.stderr)
         records = Counter(json.loads(line)["stream"] for line in synced.stdout.splitlines()
                           if line.startswith('{"type": "RECORD"'))
-        error = "" if synced.returncode == 0 else "; sync failed: " + _last_error(synced.stderr)
+        error = "" if synced.returncode == 0 else "; sync failed: " + last_error(synced.stderr)
         for name in names:
             rows.append((f"{name} ({label})", synced.returncode == 0 and records[name] > 0,
                          f"{records[name]} records{error}"))
@@ -214,7 +206,7 @@ def run_jira_agile_metrics(python: Path, sites: Sites) -> list[Row]:
                           timeout=900, env={**sites.env(), "MPLBACKEND": "Agg"})
     (folder / "run.stderr").write_text(done.stderr)
     if done.returncode != 0:
-        return [("run", False, _last_error(done.stderr))]
+        return [("run", False, last_error(done.stderr))]
     rows = []
     for job, name in METRICS_OUTPUTS.items():
         path = folder / name

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import free_port  # noqa: E402
+from _common import free_port, last_error, select_every_stream  # noqa: E402
 
 PACKAGE = "tap-clickup==0.0.23"
 TOKEN = "pk_81234567_SANDBOXTOKEN0123456789ABCDEFGHIJ"  # the sandbox's ClickUp token
@@ -69,14 +69,10 @@ def run(python: Path, url: str, folder: Path) -> list[tuple[str, bool, str]]:
     tap = [str(python), str(launcher), url, "--config", str(config)]
     found = subprocess.run([*tap, "--discover"], capture_output=True, text=True, timeout=300)
     if found.returncode != 0:
-        return [("discovery", False, _last_error(found.stderr))]
+        return [("discovery", False, last_error(found.stderr))]
     catalog = json.loads(found.stdout)
-    for stream in catalog["streams"]:  # select every stream, as a user selecting all would
-        for entry in stream.get("metadata", []):
-            if entry.get("breadcrumb") == []:
-                entry["metadata"]["selected"] = True
+    names = select_every_stream(catalog)
     (folder / "catalog.json").write_text(json.dumps(catalog))
-    names = sorted(s["tap_stream_id"] for s in catalog["streams"])
     jobs = [("discovery", True, f"{len(names)} streams")]
     synced = subprocess.run([*tap, "--catalog", str(folder / "catalog.json")],
                             capture_output=True, text=True, timeout=900)
@@ -91,19 +87,13 @@ def run(python: Path, url: str, folder: Path) -> list[tuple[str, bool, str]]:
             keys = KEYS.get(name, ("id",))
             if keys is not None:
                 seen.setdefault(name, Counter())[tuple(record.get(k) for k in keys)] += 1
-    error = "" if synced.returncode == 0 else _last_error(synced.stderr)
+    error = "" if synced.returncode == 0 else last_error(synced.stderr)
     for name in names:
         twice = sum(1 for n in seen[name].values() if n > 1)
         ok = synced.returncode == 0 and records[name] > 0 and not twice
         detail = f"{records[name]} records" + (f", {twice} came twice" if twice else "")
         jobs.append((name, ok, detail + (f"; sync failed: {error}" if error else "")))
     return jobs
-
-
-def _last_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "Error" in ln or "Exception" in ln]
-    return (errors or lines or ["no output"])[-1][-200:]
 
 
 def start_sandbox() -> tuple[subprocess.Popen, str]:
