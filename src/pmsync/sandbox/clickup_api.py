@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pmsync.sandbox.clickup_site import ClickUpWorkspace
@@ -209,7 +210,7 @@ def list_tasks(req: Request) -> Response:
     list_id = req.params["list_id"]
     if list_id not in ws.lists:
         raise cu_error(404, "List not found", "ITEM_013")
-    with _ws(req).lock:
+    with ws.lock:
         home = ws.in_list(list_id, _flag(req, "include_timl"))
         return _page(req, _filtered(req, home), with_last_page=True)
 
@@ -218,7 +219,7 @@ def team_tasks(req: Request) -> Response:
     ws = _team(req, "team_Id")
     spaces = set(req.args("space_ids[]") or req.args("space_ids"))
     lists = set(req.args("list_ids[]") or req.args("list_ids"))
-    with _ws(req).lock:
+    with ws.lock:
         chosen = [t for t in ws.tasks.values()
                   if (not spaces or t["space"]["id"] in spaces)
                   and (not lists or t["list"]["id"] in lists)]
@@ -265,7 +266,7 @@ def task_comments(req: Request) -> Response:
     task_id = req.params["task_id"]
     if task_id not in ws.tasks:
         raise cu_error(404, "Task not found, deleted", "ITEM_013")
-    with _ws(req).lock:
+    with ws.lock:
         newest_first = sorted(ws.comments.get(task_id, []), key=lambda c: (int(c["date"]),
                               int(c["id"])), reverse=True)
     start, start_id = req.arg("start"), req.arg("start_id")
@@ -284,7 +285,7 @@ def add_comment(req: Request) -> Response:
     if "notify_all" not in body:
         raise cu_error(400, "notify_all is required", "INPUT_002")
     text, rich = _comment_text(body)
-    with _ws(req).lock:
+    with ws.lock:
         comment = {"id": ws.next_id(), "comment_text": text, "comment": rich, "date": ws.now_ms()}
         ws.comments.setdefault(task["id"], []).append(comment)
         task["date_updated"] = comment["date"]
@@ -296,25 +297,25 @@ def edit_comment(req: Request) -> Response:
     ws = _ws(req)
     body = req.json() or {}
     text, rich = _comment_text(body)
-    with _ws(req).lock:
-        for task_id, comments in ws.comments.items():
-            for comment in comments:
-                if comment["id"] == req.params["comment_id"]:
-                    comment.update(comment_text=text, comment=rich)
-                    ws.tasks[task_id]["date_updated"] = ws.now_ms()
-                    ws.revision += 1
-                    return Response(200, {})
-    raise cu_error(404, "Comment not found", "ITEM_013")
+    return _change_comment(ws, req.params["comment_id"],
+                           lambda _, comment: comment.update(comment_text=text, comment=rich))
 
 
 def delete_comment(req: Request) -> Response:
     """DELETE /v2/comment/{comment_id} (DeleteComment) → 200 {}."""
-    ws = _ws(req)
-    with req.site.lock:
+    return _change_comment(_ws(req), req.params["comment_id"],
+                           lambda comments, comment: comments.remove(comment))
+
+
+def _change_comment(ws: ClickUpWorkspace, comment_id: str,
+                    change: Callable[[list[dict[str, Any]], dict[str, Any]], object]) -> Response:
+    """Apply ``change(its task's comments, comment)`` to the comment, whichever task holds it;
+    the task counts as updated. 404 as ClickUp answers when no task holds it."""
+    with ws.lock:
         for task_id, comments in ws.comments.items():
             for comment in comments:
-                if comment["id"] == req.params["comment_id"]:
-                    comments.remove(comment)
+                if comment["id"] == comment_id:
+                    change(comments, comment)
                     ws.tasks[task_id]["date_updated"] = ws.now_ms()
                     ws.revision += 1
                     return Response(200, {})
