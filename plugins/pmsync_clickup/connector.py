@@ -24,7 +24,7 @@ from pmsync.kit.marker import last_line, marker, read_footer
 from pmsync.kit.paginate import PageNumberPaginator, TokenPaginator, paginate, records_at
 from pmsync.model import Sprint, split_key
 from pmsync.once import our_comment, write_once
-from pmsync.untrusted import fit_message, safe_url
+from pmsync.untrusted import fact_href, render_within
 from pmsync_clickup import mapping
 from pmsync_clickup.docs import DocPages
 from pmsync_clickup.vendor import CLICKUP
@@ -304,8 +304,7 @@ COMMENT_LIMIT = 32_767
 def render_comment(message: AlertMessage, item_url) -> str:
     """Plain comment text: ClickUp shows comment_text as typed, so nothing in it is markup;
     only checked http(s) URLs appear, in angle brackets (which they cannot contain)."""
-    message = fit_message(message, lambda m: len(_render(m, item_url)), COMMENT_LIMIT)
-    return _render(message, item_url)
+    return render_within(message, lambda m: _render(m, item_url), len, COMMENT_LIMIT)
 
 
 def _render(message: AlertMessage, item_url) -> str:
@@ -317,7 +316,7 @@ def _render(message: AlertMessage, item_url) -> str:
     else:
         lines = [f"⚠ {one_line(message.headline)}"]
     for fact in message.facts:
-        href = safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+        href = fact_href(fact, item_url)
         lines.append(f"{one_line(fact.label)}: {one_line(fact.text)}"
                      + (f" <{href}>" if href else ""))
     if message.advice and not message.resolved_on:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pmsync.connector import AlertMessage
 from pmsync.kit.marker import marker, read_footer
-from pmsync.untrusted import fit_message, safe_url
+from pmsync.untrusted import fact_href, render_within
 
 # Jira rejects a comment longer than 32,767 characters ("The entered text is too long. It
 # exceeds the allowed limit of 32767 characters", JRACLOUD-68949). We measure the ADF JSON
@@ -35,8 +35,7 @@ def _paragraph(*nodes: dict[str, Any]) -> dict[str, Any]:
 def render_comment(message: AlertMessage, item_url) -> dict[str, Any]:
     """``item_url(key)`` gives the browse URL of a related item for its link. Text is
     cleaned and the comment cut to Jira's limit; only http(s) URLs become links."""
-    message = fit_message(message, lambda m: _size(_render(m, item_url)), COMMENT_LIMIT)
-    return _render(message, item_url)
+    return render_within(message, lambda m: _render(m, item_url), _size, COMMENT_LIMIT)
 
 
 def _size(doc: dict[str, Any]) -> int:
@@ -56,7 +55,7 @@ def _render(message: AlertMessage, item_url) -> dict[str, Any]:
     ]
     for fact in message.facts:
         value = _text(fact.text)
-        href = safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+        href = fact_href(fact, item_url)
         if href and fact.text:
             value = _text(fact.text, {"type": "link", "attrs": {"href": href}})
         content.append(_paragraph(_text(f"{fact.label}: ", {"type": "strong"}), value))

@@ -12,7 +12,7 @@ import re
 
 from pmsync.connector import AlertMessage
 from pmsync.kit.marker import last_line, marker, read_footer
-from pmsync.untrusted import fit_message, safe_url
+from pmsync.untrusted import fact_href, render_within
 
 SPECIAL = re.compile(r"([\\{}\[\]|*_+^~?!#\-])")
 # Data Center's default comment limit (jira.text.field.character.limit), as on Cloud.
@@ -25,8 +25,7 @@ def escape(text: str) -> str:
 
 
 def render_comment(message: AlertMessage, item_url) -> str:
-    message = fit_message(message, lambda m: len(_render(m, item_url)), COMMENT_LIMIT)
-    return _render(message, item_url)
+    return render_within(message, lambda m: _render(m, item_url), len, COMMENT_LIMIT)
 
 
 def _render(message: AlertMessage, item_url) -> str:
@@ -35,7 +34,7 @@ def _render(message: AlertMessage, item_url) -> str:
     else:
         lines = [f"h3. (!) {escape(message.headline)}"]
     for fact in message.facts:
-        href = safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+        href = fact_href(fact, item_url)
         value = f"[{escape(fact.text)}|{href}]" if href and fact.text else escape(fact.text)
         lines.append(f"*{escape(fact.label)}:* {value}")
     if message.advice and not message.resolved_on:

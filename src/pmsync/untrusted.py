@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from pmsync.connector import AlertFact, AlertMessage
+
+Rendered = TypeVar("Rendered")
 
 ELLIPSIS = "…"
 
@@ -68,6 +70,11 @@ def safe_url(value: Any) -> str | None:
     return quote(url, safe=_URL_SAFE)
 
 
+def fact_href(fact: AlertFact, item_url: Callable[[str], str]) -> str | None:
+    """Where a fact links to: its own URL, else its item's page; checked by safe_url."""
+    return safe_url(fact.link_url or (item_url(fact.link_key) if fact.link_key else None))
+
+
 def tidy_message(message: AlertMessage) -> AlertMessage:
     """Every text of an alert cleaned and bounded, every link target checked."""
     def fact(f: AlertFact) -> AlertFact:
@@ -106,3 +113,20 @@ def fit_message(message: AlertMessage, size: Callable[[AlertMessage], int],
     # Even the bare headline is too long (a tiny limit): cut the text itself.
     return replace(candidate, headline=shorten(candidate.headline, limit // 4),
                    advice=shorten(candidate.advice, limit // 8))
+
+
+def render_within(message: AlertMessage, render: Callable[[AlertMessage], Rendered],
+                  size: Callable[[Rendered], int], limit: int) -> Rendered:
+    """``render`` of ``message`` cut as fit_message cuts it to ``size`` within ``limit``.
+
+    The rendering measured last is the one returned when it is of the message kept, so a
+    comment that fits (the usual case) is rendered once, not once to measure and again to send.
+    """
+    last: list[Any] = [None, None]
+
+    def measure(candidate: AlertMessage) -> int:
+        last[:] = [candidate, render(candidate)]
+        return size(last[1])
+
+    fitted = fit_message(message, measure, limit)
+    return last[1] if last[0] is fitted else render(fitted)
