@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from pmsync.migrations import MIGRATIONS
 from pmsync.store import Store
 
@@ -162,3 +164,11 @@ def test_under_the_lock_a_running_row_is_crashed_even_if_its_pid_was_reused(tmp_
         assert [r.outcome for r in store.runs()] == ["done", "done", "crashed"]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "x"])
+def test_runs_refuses_a_limit_below_one(pmsync, limit, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        pmsync("runs", "--limit", limit)
+    assert exit_info.value.code == 2
+    assert f"--limit: must be a whole number of at least 1, not '{limit}'" in capsys.readouterr().err

@@ -32,6 +32,16 @@ from pmsync.model import SEVERITIES
 log = logging.getLogger("pmsync")
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pmsync",
@@ -91,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--limit", type=int, default=20, help="how many runs, newest first")
+    p.add_argument("--limit", type=_at_least_one, default=20, help="how many runs, newest first")
     p = sub.add_parser("impact", help="what if KEY finishes later: what its delay breaks "
                        "downstream (writes nothing)")
     p.add_argument("key", metavar="KEY", help="an item, as the tracker shows it: PAY-20 or "
@@ -353,7 +363,7 @@ def cmd_runs(args) -> int:
         else:
             with ws.store.errors_explained():
                 ws.store.reap_crashed()
-                records = ws.store.runs(limit=max(args.limit, 1))
+                records = ws.store.runs(limit=args.limit)
     finally:
         ws.close()
     print(runs_json(records) if args.format == "json" else runs_table(records))
