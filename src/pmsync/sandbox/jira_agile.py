@@ -40,16 +40,22 @@ def board_sprints(req: Request) -> Response:
     return _agile_page(req, sprints)
 
 
-def _board_or_404(req: Request) -> dict[str, Any]:
+def _agile_or_404(req: Request, param: str, records: dict[int, Any], what: str,
+                  missing: str) -> dict[str, Any]:
+    """The board or sprint a path names, or Jira Software's 400 / 404 for it."""
     try:
-        board_id = int(req.params["boardId"])
+        record_id = int(req.params[param])
     except ValueError:
-        raise HttpError(400, jira_error("The board id must be a number.")) from None
-    board = req.site.boards.get(board_id)
-    if board is None:
+        raise HttpError(400, jira_error(f"The {what} id must be a number.")) from None
+    record = records.get(record_id)
+    if record is None:
         raise HttpError(404, jira_error(
-            f"Board {board_id} does not exist or you do not have permission to see it."))
-    return board
+            f"{missing.format(record_id)} does not exist or you do not have permission to see it."))
+    return record
+
+
+def _board_or_404(req: Request) -> dict[str, Any]:
+    return _agile_or_404(req, "boardId", req.site.boards, "board", "Board {}")
 
 
 def estimation_role(site: Site, board: dict[str, Any]) -> str:
@@ -82,15 +88,7 @@ def board_configuration(req: Request) -> Response:
 
 
 def _sprint_or_404(req: Request) -> dict[str, Any]:
-    try:
-        sprint_id = int(req.params["sprintId"])
-    except ValueError:
-        raise HttpError(400, jira_error("The sprint id must be a number.")) from None
-    sprint = req.site.sprints.get(sprint_id)
-    if sprint is None:
-        raise HttpError(404, jira_error(
-            f"Sprint with id {sprint_id} does not exist or you do not have permission to see it."))
-    return sprint
+    return _agile_or_404(req, "sprintId", req.site.sprints, "sprint", "Sprint with id {}")
 
 
 def get_sprint(req: Request) -> Response:
