@@ -8,30 +8,13 @@ WIKI_URL is the site's Confluence (Cloud: https://site/wiki). v1 uses the librar
 {"calls": N, "records": N, "failed": [...]}.
 """
 
-import json
 import sys
-import traceback
 import uuid
 
+from _tally import call, failed, report
 from atlassian import Confluence, ConfluenceV2
 
 version, wiki, user, token, space = sys.argv[1:6]
-calls, records, failed = 0, 0, []
-
-
-def call(name, function):
-    global calls, records
-    calls += 1
-    try:
-        result = function()
-    except Exception as exc:  # noqa: BLE001 - report every failure, keep going
-        failed.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
-        traceback.print_exc(file=sys.stderr)
-        return None
-    records += len(result) if isinstance(result, list) else int(result is not None)
-    return result
-
-
 title = f"Client suite {version} {uuid.uuid4().hex[:8]}"
 if version == "v1":
     confluence = Confluence(url=wiki, username=user, password=token)
@@ -72,4 +55,4 @@ else:
         children = call("get_child_pages", lambda: confluence.get_child_pages(page["id"]))
         if child and children is not None and [c["id"] for c in children] != [child["id"]]:
             failed.append("get_child_pages: the child is not there")
-print(json.dumps({"calls": calls, "records": records, "failed": failed}))
+report()

@@ -9,10 +9,9 @@ search, create an issue, comment, log work, move it through the workflow, read b
 and sprints. Prints one JSON line: {"calls": N, "records": N, "failed": [...]}.
 """
 
-import json
 import sys
-import traceback
 
+from _tally import call, failed, report
 from jira import JIRA
 
 url, deployment, user, secret = sys.argv[1:5]
@@ -20,27 +19,6 @@ if deployment == "cloud":
     client = JIRA(url, basic_auth=(user, secret), max_retries=0)  # REST v2, the default
 else:
     client = JIRA(url, token_auth=secret, max_retries=0)
-
-calls, records, failed = 0, 0, []
-
-
-def call(name, function):
-    """One call of the library; records counts what it returned."""
-    global calls, records
-    calls += 1
-    try:
-        result = function()
-    except Exception as exc:  # noqa: BLE001 - report every failure, keep going
-        failed.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
-        traceback.print_exc(file=sys.stderr)
-        return None
-    if isinstance(result, list | tuple) or hasattr(result, "__len__") and not isinstance(
-            result, str | dict):
-        records += len(result)
-    elif result is not None:
-        records += 1
-    return result
-
 
 call("server_info", client.server_info)
 call("myself", client.myself)
@@ -100,4 +78,4 @@ if boards:
         call("sprint", lambda: client.sprint(sprints[0].id))
         call("sprint issues", lambda: client.search_issues(
             f"sprint = {sprints[0].id}", maxResults=False))
-print(json.dumps({"calls": calls, "records": records, "failed": failed}))
+report()
