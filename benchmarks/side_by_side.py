@@ -34,8 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import free_port  # noqa: E402
-from client_suite import CLIENTS, _last_error, install, trust_in  # noqa: E402
+from _common import free_port, last_error  # noqa: E402
+from client_suite import CLIENTS, install, trust_in  # noqa: E402
 from jira_sync import FLOOR  # noqa: E402
 
 from pmsync.sandbox.site import DEFAULT_FIELD_IDS  # noqa: E402
@@ -123,7 +123,7 @@ def main() -> int:
                 mark = requests_seen()
                 wall, cpu, peak, code, out, err = measured(argv, env, folder)
                 if code != 0:
-                    tally.failed = f"exit {code}: {_last_error(err)}"
+                    tally.failed = f"exit {code}: {last_error(err)}"
                     continue
                 tally.walls.append(wall)
                 tally.cpus.append(cpu)
@@ -177,7 +177,7 @@ def _tap_jira(python: Path, config: Path, folder: Path, env: dict[str, str]) -> 
     found = subprocess.run([tap, "--config", str(config), "--discover"], capture_output=True,
                            text=True, timeout=300, env=env)
     if found.returncode != 0:
-        (folder / "discover.err").write_text(_last_error(found.stderr))
+        (folder / "discover.err").write_text(last_error(found.stderr))
         return None
     catalog = json.loads(found.stdout)
     for stream in catalog["streams"]:
