@@ -51,6 +51,19 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+# A run's own lock, held by its connection from the moment its row is committed until it
+# ends: the two-int form (a class, the run's id) keeps these apart from the named step
+# locks (lock_key), and a run whose lock is free is dead, on whatever host it ran.
+RUN_LOCK_CLASS = int.from_bytes(hashlib.sha256(b"pmsync:run").digest()[:4], "big") & 0x7FFFFFFF
+
+
+def live_run_ids_sql() -> str:
+    """The ids of the runs whose lock some session holds (in this database)."""
+    return ("SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objsubid = 2 AND classid::bigint = ? AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())")
+
+
 class PgConnection:
     """The subset of sqlite3.Connection that store.py uses, over psycopg in autocommit:
     store.py says BEGIN and COMMIT itself, as it does on SQLite."""

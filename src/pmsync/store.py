@@ -282,11 +282,21 @@ class Store:
             self.finish_run(run, "failed" if run.failures else "done")
 
     def begin_run(self, command: str) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO runs(command, started_at, pid, host) VALUES (?, ?, ?, ?) RETURNING id",
-            (command, utcnow(), os.getpid(), socket.gethostname()),
-        )
-        return int(cur.fetchone()[0])
+        """Commit a 'running' row for ``command``. With PostgreSQL the row's connection
+        takes the run's advisory lock before the row is visible: the lock lives as long
+        as the process (its connection) does, so a run whose lock is free is dead."""
+        outer = self.postgres and not self.conn.in_transaction
+        with self.transaction() if outer else contextlib.nullcontext():
+            cur = self.conn.execute(
+                "INSERT INTO runs(command, started_at, pid, host) VALUES (?, ?, ?, ?) "
+                "RETURNING id", (command, utcnow(), os.getpid(), socket.gethostname()),
+            )
+            run_id = int(cur.fetchone()[0])
+            if self.postgres:
+                from pmsync.pgstore import RUN_LOCK_CLASS
+
+                self.conn.execute("SELECT pg_advisory_lock(?, ?)", (RUN_LOCK_CLASS, run_id))
+        return run_id
 
     def finish_run(self, run: Run | int, outcome: str = "done", error: str | None = None) -> None:
         if isinstance(run, int):  # a bare id: a benchmark or a test making rows by hand
@@ -299,14 +309,31 @@ class Store:
             (utcnow(), outcome, run.exit_code, json.dumps(run.counts, sort_keys=True), error,
              run.id),
         )
+        if self.postgres:  # after the outcome is written: never 'running' with a free lock
+            from pmsync.pgstore import RUN_LOCK_CLASS
+
+            self.conn.execute("SELECT pg_advisory_unlock(?, ?)", (RUN_LOCK_CLASS, run.id))
 
     def reap_crashed(self, lock_held: bool = False) -> int:
-        """Mark as crashed the runs still 'running' whose process on this host is gone
-        (with ``lock_held``: every locked command's run on this host)."""
-        host = socket.gethostname()
-        dead = [run_id for run_id, pid, command in self.conn.execute(
-            "SELECT id, pid, command FROM runs WHERE outcome = 'running' AND host = ?", (host,))
-            if not pid_alive(pid) or (lock_held and command in LOCKED_COMMANDS)]
+        """Mark as crashed the runs still 'running' that are dead.
+
+        PostgreSQL: a run whose advisory lock no session holds, on whatever host it ran.
+        SQLite: a run on this host whose process is gone (with ``lock_held``: every locked
+        command's run on this host); another host's run cannot be told dead from here."""
+        if self.postgres:
+            from pmsync.pgstore import RUN_LOCK_CLASS, live_run_ids_sql
+
+            # The rows first, then the locks: a row is only visible once its lock is held.
+            running = [row[0] for row in self.conn.execute(
+                "SELECT id FROM runs WHERE outcome = 'running'")]
+            live = {row[0] for row in self.conn.execute(live_run_ids_sql(), (RUN_LOCK_CLASS,))}
+            dead = [run_id for run_id in running if run_id not in live]
+        else:
+            host = socket.gethostname()
+            dead = [run_id for run_id, pid, command in self.conn.execute(
+                "SELECT id, pid, command FROM runs WHERE outcome = 'running' AND host = ?",
+                (host,))
+                if not pid_alive(pid) or (lock_held and command in LOCKED_COMMANDS)]
         for run_id in dead:
             self.conn.execute("UPDATE runs SET outcome = 'crashed' WHERE id = ? "
                               "AND outcome = 'running'", (run_id,))
