@@ -110,8 +110,9 @@ def test_the_ledgers_never_hold_a_duplicate(new_store):
     store.save_alert(AlertEntry("fp1", "jira:PAY-1", "drift", "jira:PAY-1", "c1", "open", "h2"))
     assert [a.body_hash for a in store.alerts()] == ["h2"]
     with pytest.raises(store.errors):
-        store.conn.execute("INSERT INTO alerts VALUES ('fp1', 'jira:PAY-1', 'drift', "
-                           "'jira:PAY-1', 'c9', 'open', 'h3', 'now')")
+        store.conn.execute("INSERT INTO alerts(fingerprint, target_key, rule, subject_key, "
+                           "comment_id, state, body_hash, updated_at) VALUES ('fp1', "
+                           "'jira:PAY-1', 'drift', 'jira:PAY-1', 'c9', 'open', 'h3', 'now')")
     store.save_page(PageEntry("review:Payments", "jira", "p1", 1, None, "b1"))
     store.save_page(PageEntry("review:Payments", "jira", "p1", 2, None, "b2"))
     assert store.page("review:Payments").version == 2
@@ -119,6 +120,28 @@ def test_the_ledgers_never_hold_a_duplicate(new_store):
         store.conn.execute("INSERT INTO pages VALUES ('review:Payments', 'jira', 'p2', 1, "
                            "NULL, 'b', 'now')")
     assert len(store.alerts()) == 1
+
+
+def test_the_alert_ledger_masks_secrets_in_what_a_comment_says(new_store):
+    """A comment's headline is built from tracker text: a token pasted there is masked in
+    the ledger and the read model, as in the logs."""
+    import base64
+    import uuid
+
+    from pmsync.logs import register_secret
+
+    store, secret = new_store, f"tok-{uuid.uuid4().hex}"
+    register_secret(secret)
+    encoded = base64.b64encode(f"me@example.com:{secret}".encode()).decode()
+    store.save_alert(AlertEntry("fp1", "jira:PAY-1", "drift", "jira:PAY-1", "c1", "open", "h1",
+                                "critical", f"Epic PAY-1 is still {secret}"))
+    store.save_alert(AlertEntry("fp2", "jira:PAY-2", "drift", "jira:PAY-2", "c2", "open", "h2"))
+    store.describe_alert("fp2", "jira:PAY-2", "warning", f"PAY-2 waits on Basic {encoded}")
+    rows = store.conn.execute("SELECT fingerprint, severity, message FROM pm_open_findings "
+                              "ORDER BY fingerprint").fetchall()
+    assert [tuple(row) for row in rows] == [("fp1", "critical", "Epic PAY-1 is still ***"),
+                                            ("fp2", "warning", "PAY-2 waits on Basic ***")]
+    assert [a.message for a in store.alerts()] == [row[2] for row in rows]
 
 
 def test_a_postgres_store_reopens_at_its_version(pg_url):

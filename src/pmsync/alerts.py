@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from pmsync.connector import AlertFact, AlertMessage, Comment
 from pmsync.errors import AuthError, TrackerError
-from pmsync.model import Finding, fingerprint, split_key
+from pmsync.model import SEVERITIES, Finding, fingerprint, split_key
 from pmsync.once import oldest_first, plain
 from pmsync.portfolio import Portfolio
 from pmsync.rules import advice_for
 from pmsync.site_time import readable, site_zone
-from pmsync.store import AlertEntry, content_hash
+from pmsync.store import AlertEntry, content_hash, ledger_text
 from pmsync.untrusted import tidy_message
 from pmsync.workspace import Workspace
 
@@ -114,7 +114,8 @@ def sync_alerts(
     links = links or {}
     writes = []
     failures: list[str] = []
-    for fp, target, rule, subject, message, names in _messages(ws, findings, portfolio, links):
+    for fp, target, rule, subject, severity, message, names in _messages(ws, findings, portfolio,
+                                                                         links):
         tracker = split_key(target)[0]
         label = f"{rule} on {target}"
         if tracker not in ws.config.trackers or target not in portfolio.items:
@@ -130,16 +131,19 @@ def sync_alerts(
         entry = ledger.get((fp, target))
         if entry and entry.state == OPEN and entry.body_hash == digest:
             plan.unchanged.append(label)
+            said = (severity, ledger_text(message.headline))
+            if not dry_run and (entry.severity, entry.message) != said:
+                store.describe_alert(fp, target, *said)  # a row from before migration 7
             continue
         if dry_run:
             (plan.edited if entry else plan.created).append(label)
             continue
-        writes.append((fp, target, rule, subject, message, names, label, entry, digest))
+        writes.append((fp, target, rule, subject, severity, message, names, label, entry, digest))
 
     # Before a comment is posted or edited, the items it names must still be there: a
     # deleted one would otherwise keep its finding (and comment) until the next reconcile.
-    gone = _gone(ws, {name for write in writes for name in write[5]}, skip_trackers)
-    for fp, target, rule, subject, message, names, label, entry, digest in writes:
+    gone = _gone(ws, {name for write in writes for name in write[6]}, skip_trackers)
+    for fp, target, rule, subject, severity, message, names, label, entry, digest in writes:
         if gone & set(names):
             live.discard((fp, target))  # its open comment, if any, is resolved below
             plan.skipped.append(f"{label} (names a deleted item: "
@@ -152,7 +156,8 @@ def sync_alerts(
         except TrackerError as exc:  # one comment failing does not stop the others
             failures.append(f"{label}: {exc}")
             continue
-        store.save_alert(AlertEntry(fp, target, rule, subject, comment_id, OPEN, digest))
+        store.save_alert(AlertEntry(fp, target, rule, subject, comment_id, OPEN, digest,
+                                    severity, message.headline))
 
     for (fp, target), entry in sorted(ledger.items()):
         if (fp, target) in live or entry.state != OPEN:
@@ -180,7 +185,8 @@ def sync_alerts(
             continue
         store.save_alert(AlertEntry(fp, target, entry.rule, entry.subject_key,
                                     existing.id if existing else entry.comment_id,
-                                    RESOLVED, message_hash(message)))
+                                    RESOLVED, message_hash(message), entry.severity,
+                                    entry.message))
         plan.resolved.append(label)
     log.info("alerts: %d created, %d edited, %d resolved, %d unchanged", len(plan.created),
              len(plan.edited), len(plan.resolved), len(plan.unchanged))
@@ -276,8 +282,8 @@ def _ours(connector, target: str, fp: str, known_id: str | None) -> Comment | No
 
 def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
               links: dict[str, str]):
-    """(fingerprint, target, rule, subject, message, the item keys it names) for every
-    comment there should be.
+    """(fingerprint, target, rule, subject, severity, message, the item keys it names) for
+    every comment there should be.
 
     Lines in digest mode get one comment per epic listing all of its findings."""
     digest_lines = {line.name for line in ws.config.product_lines if line.alerts == "digest"}
@@ -291,6 +297,7 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
                 names = (target, finding.subject_key, *finding.related_keys)
                 zone = site_zone(ws, split_key(target)[0])
                 yield (finding.fingerprint, target, finding.rule, finding.subject_key,
+                       finding.severity,
                        compose(finding, portfolio, links.get(finding.product_line or ""), zone),
                        names)
     for target, group in sorted(digests.items()):
@@ -307,7 +314,8 @@ def _messages(ws: Workspace, findings: list[Finding], portfolio: Portfolio,
             advice="Each line is one finding; `pmsync check --explain FINGERPRINT` shows why.",
             report_url=links.get(epic.product_line or ""),
         )
-        yield fp, target, "digest", target, message, (target,)
+        worst = max((f.severity for f in group), key=SEVERITIES.index)
+        yield fp, target, "digest", target, worst, message, (target,)
 
 
 def _resolved_message(entry: AlertEntry, portfolio: Portfolio, today: str) -> AlertMessage:

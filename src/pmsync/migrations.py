@@ -13,6 +13,11 @@ import sqlite3
 
 from pmsync import read_model
 
+ALERT_TEXT = """
+    ALTER TABLE alerts ADD COLUMN severity TEXT;
+    ALTER TABLE alerts ADD COLUMN message TEXT;
+"""
+
 MIGRATIONS: list[str] = [
     # 1: runs, current records and their revisions, cursors, alert and page ledgers, baselines
     """
@@ -125,7 +130,11 @@ MIGRATIONS: list[str] = [
     # 6: the read model for BI tools (pmsync.read_model): views over items, facets, links,
     # sprints, releases, open findings and the revision history. Changing a view later is
     # a new migration that runs create_script again (it drops and recreates them all).
-    read_model.create_script("sqlite"),
+    read_model.create_script("sqlite", as_of=6),
+    # 7: the alert ledger keeps what each comment says: the finding's severity and
+    # headline (masked), for pm_open_findings. Older rows stay NULL until the next alert
+    # step fills them (without a tracker call).
+    ALERT_TEXT + read_model.create_script("sqlite", as_of=7),
 ]
 
 
@@ -137,7 +146,8 @@ POSTGRES_ONLY: dict[int, str] = {
     UPDATE revisions SET data = (data::jsonb - 'product_line')::text
         WHERE kind IN ('item', 'sprint');
     """,
-    6: read_model.create_script("postgresql"),
+    6: read_model.create_script("postgresql", as_of=6),
+    7: ALERT_TEXT + read_model.create_script("postgresql", as_of=7),
 }
 
 

@@ -45,13 +45,21 @@ def _values(dialect: Dialect, source: str, field: str) -> tuple[str, str]:
             f"'{field}') AS f(v)", "f.v")
 
 
-def views(dialect: Dialect) -> dict[str, str]:
-    """View name → its SELECT."""
+# The migration that added the alert ledger's severity and message to pm_open_findings.
+FINDING_TEXT_MIGRATION = 7
+
+
+def views(dialect: Dialect, as_of: int | None = None) -> dict[str, str]:
+    """View name → its SELECT: the newest, or as migration ``as_of`` created them (a
+    shipped migration never changes, so an older one keeps the views it made)."""
     t = lambda field, col="data": _text(dialect, field, col)  # noqa: E731
     n = lambda field, col="data": _number(dialect, field, col)  # noqa: E731
     facets_from, facet, value = _pairs(dialect, "records", "facets")
     sprints_from, sprint = _values(dialect, "records", "sprint_keys")
     releases_from, release = _values(dialect, "records", "release_keys")
+    with_text = as_of is None or as_of >= FINDING_TEXT_MIGRATION
+    finding_text = ("severity, subject_key, target_key, message," if with_text
+                    else "subject_key, target_key,")
     return {
         # Current work items, one row each.
         "pm_items": f"""SELECT key AS item_key, tracker, {t('kind')} AS kind, {t('title')} AS title,
@@ -79,8 +87,9 @@ def views(dialect: Dialect) -> dict[str, str]:
         "pm_releases": f"""SELECT key AS release_key, tracker, {t('name')} AS name,
             {t('release_date')} AS release_date, {_flag(dialect, 'released')} AS released
             FROM records WHERE kind = 'release' AND removed = 0""",
-        # Open findings: the alert ledger's comments still standing on the trackers.
-        "pm_open_findings": """SELECT fingerprint, rule, subject_key, target_key, comment_id,
+        # Open findings: the alert ledger's comments still standing on the trackers, with
+        # the severity and headline (secrets masked) the comment carries.
+        "pm_open_findings": f"""SELECT fingerprint, rule, {finding_text} comment_id,
             updated_at AS last_written_at FROM alerts WHERE state = 'open'""",
         # Every item as each run left it: a row per item per run in which it changed.
         "pm_item_history": f"""SELECT v.key AS item_key, v.run_id, r.started_at AS run_started_at,
@@ -94,6 +103,6 @@ def views(dialect: Dialect) -> dict[str, str]:
     }
 
 
-def create_script(dialect: Dialect) -> str:
+def create_script(dialect: Dialect, as_of: int | None = None) -> str:
     return "\n".join(f"DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS {sql};"
-                     for name, sql in views(dialect).items())
+                     for name, sql in views(dialect, as_of).items())

@@ -152,6 +152,16 @@ class AlertEntry:
     comment_id: str | None
     state: str
     body_hash: str
+    # What the comment says, for the read model (pm_open_findings): None in rows written
+    # before migration 7 until the next alert step. The store masks secrets in message.
+    severity: str | None = None
+    message: str | None = None
+
+
+def ledger_text(message: str | None) -> str | None:
+    """A comment's headline as the alert ledger keeps it: built from tracker text, so
+    masked as log lines are (a token pasted into a title never lands in the store)."""
+    return None if message is None else mask(message)
 
 
 @dataclass(frozen=True)
@@ -511,8 +521,8 @@ class Store:
     # alert ledger ----------------------------------------------------------
     def alerts(self) -> list[AlertEntry]:
         rows = self.conn.execute(
-            "SELECT fingerprint, target_key, rule, subject_key, comment_id, state, body_hash "
-            "FROM alerts ORDER BY fingerprint, target_key"
+            "SELECT fingerprint, target_key, rule, subject_key, comment_id, state, body_hash, "
+            "severity, message FROM alerts ORDER BY fingerprint, target_key"
         )
         return [AlertEntry(*row) for row in rows]
 
@@ -522,17 +532,29 @@ class Store:
         return {key: datetime.fromisoformat(at) for key, at in rows}
 
     def save_alert(self, entry: AlertEntry) -> None:
+        """Record a comment just written (updated_at: when pmsync last wrote it)."""
         self.conn.execute(
-            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO alerts(fingerprint, target_key, rule, subject_key, comment_id, state, "
+            "body_hash, updated_at, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(fingerprint, target_key) DO UPDATE SET rule = excluded.rule, "
             "subject_key = excluded.subject_key, comment_id = excluded.comment_id, "
             "state = excluded.state, body_hash = excluded.body_hash, "
-            "updated_at = excluded.updated_at",
+            "updated_at = excluded.updated_at, severity = excluded.severity, "
+            "message = excluded.message",
             (
                 entry.fingerprint, entry.target_key, entry.rule, entry.subject_key,
-                entry.comment_id, entry.state, entry.body_hash, utcnow(),
+                entry.comment_id, entry.state, entry.body_hash, utcnow(), entry.severity,
+                ledger_text(entry.message),
             ),
         )
+
+    def describe_alert(self, fingerprint: str, target_key: str, severity: str | None,
+                       message: str | None) -> None:
+        """Fill in what a recorded comment says, without touching when it was written
+        (rows from before migration 7; no tracker call was made)."""
+        self.conn.execute(
+            "UPDATE alerts SET severity = ?, message = ? WHERE fingerprint = ? AND target_key = ?",
+            (severity, ledger_text(message), fingerprint, target_key))
 
     # baselines ------------------------------------------------------------------
     def save_baseline(self, name: str, run_id: int) -> None:
