@@ -16,7 +16,17 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, TypeVar
 
-from pmsync.model import Change, Facet, Link, ProductLine, Release, Sprint, WorkItem, split_key
+from pmsync.model import (
+    Change,
+    Facet,
+    Link,
+    ProductLine,
+    Release,
+    Sprint,
+    WorkItem,
+    split_key,
+    with_product_line,
+)
 
 Record = TypeVar("Record", WorkItem, Sprint)
 
@@ -29,12 +39,15 @@ def classify(tracker: str, facets: tuple[Facet, ...], lines: Iterable[ProductLin
     return None
 
 
-def with_lines(records: Iterable[Record], lines: tuple[ProductLine, ...]) -> list[Record]:
-    """Copies of the records, each carrying the product line its facets select today.
+def with_lines(records: Iterable[Record], lines: tuple[ProductLine, ...],
+               owned: bool = False) -> list[Record]:
+    """The records, each carrying the product line its facets select today: copies, or
+    with ``owned`` (records just loaded, held by no one else) the records themselves,
+    so a million items are not made twice.
 
     The line is configuration, so it is worked out here on every build and never read
     from the store. Many records share the same facets: each combination is classified
-    once. The copy fills __dict__ directly, as the store's loader does (frozen records).
+    once.
     """
     memo: dict[tuple[str, tuple[Facet, ...]], str | None] = {}
     out = []
@@ -44,10 +57,7 @@ def with_lines(records: Iterable[Record], lines: tuple[ProductLine, ...]) -> lis
         if line is memo:
             line = memo[basis] = classify(basis[0], record.facets, lines)
         if record.product_line != line:
-            copy = object.__new__(type(record))
-            copy.__dict__.update(record.__dict__)
-            copy.__dict__["product_line"] = line
-            record = copy
+            record = with_product_line(record, line, owned)
         out.append(record)
     return out
 
@@ -92,17 +102,19 @@ class Portfolio:
 
     @classmethod
     def build(cls, items, sprints=(), links=(), releases=(), product_lines=(), today=None,
-              changes=(), baseline=None, our_writes=None, moment=None, zones=None):
+              changes=(), baseline=None, our_writes=None, moment=None, zones=None,
+              owned=False):
         """Every item and sprint gets the line ``product_lines`` selects for its facets
         (none when no line matches). ``today`` is the home calendar's day (reports that
-        span trackers); ``moment`` and ``zones`` give every tracker its own."""
+        span trackers); ``moment`` and ``zones`` give every tracker its own. ``owned``:
+        the records were loaded for this portfolio alone (they get their lines in place)."""
         product_lines = tuple(product_lines)
         by_item: dict[str, list[Change]] = defaultdict(list)
         for change in sorted(changes, key=lambda c: (c.at, c.change_id)):
             by_item[change.item_key].append(change)
         return cls(
-            items={i.key: i for i in with_lines(items, product_lines)},
-            sprints={s.key: s for s in with_lines(sprints, product_lines)},
+            items={i.key: i for i in with_lines(items, product_lines, owned)},
+            sprints={s.key: s for s in with_lines(sprints, product_lines, owned)},
             links=list(links),
             releases={r.key: r for r in releases},
             product_lines=product_lines,

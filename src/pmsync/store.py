@@ -439,8 +439,9 @@ class Store:
             args += (tracker,)
         # Building 100,000s of objects would trigger the cyclic GC over and over for
         # nothing (records hold no cycles): pause it while loading.
+        shared: dict[Any, Any] = {}  # see unpack: repeated values held once
         with gc_paused():
-            return [unpack(kind, packed) if packed is not None
+            return [unpack(kind, packed, shared) if packed is not None
                     else from_json(kind, json.loads(data))
                     for packed, data in self.conn.execute(sql, args)]
 
@@ -448,6 +449,7 @@ class Store:
         """Every current record by kind, in one sequential pass (a portfolio needs them all;
         one scan beats an index walk per kind on large stores)."""
         out: dict[str, list[Any]] = {kind: [] for kind in ("item", "sprint", "link", "release")}
+        shared: dict[Any, Any] = {}  # see unpack: a link's ends share its items' keys
         with gc_paused():
             for kind, key, packed in self.conn.execute(
                     "SELECT kind, key, packed FROM records WHERE removed = 0"):
@@ -457,7 +459,7 @@ class Store:
                     ).fetchone()
                     out.setdefault(kind, []).append(from_json(kind, json.loads(data)))
                 else:
-                    out.setdefault(kind, []).append(unpack(kind, packed))
+                    out.setdefault(kind, []).append(unpack(kind, packed, shared))
         return out
 
     def revision_runs(self) -> list[int]:

@@ -85,6 +85,7 @@ class Workspace:
             changes=store.changes(),
             baseline=self.baseline(baseline_name or self.config.baseline),
             our_writes=store.our_writes(),
+            owned=True,
         )
 
     def baseline(self, name: str | None) -> Baseline:
