@@ -172,9 +172,11 @@ def timeline_svg(timeline: Timeline, name: str = "timeline",
             y += ROW
 
     arrows = _el(svg, "g", class_="dependencies")
+    bars = {}  # by key, the first bar of each (one lookup per arrow end, not a scan)
+    for bar in timeline.bars:
+        bars.setdefault(bar.key, bar)
     for arrow in timeline.arrows:
-        blocker = next(b for b in timeline.bars if b.key == arrow.blocker)
-        blocked = next(b for b in timeline.bars if b.key == arrow.blocked)
+        blocker, blocked = bars[arrow.blocker], bars[arrow.blocked]
         ax, ay = x(blocker.due), rows[arrow.blocker]
         bx, by = x(blocked.start), rows[arrow.blocked]
         # Routed as planning tools do: out of the blocker's end, along the gap between
@@ -206,6 +208,9 @@ def timeline_svg(timeline: Timeline, name: str = "timeline",
     if timeline.undated:
         _el(legend, "text", f"{len(timeline.undated)} open epics have no due date (not drawn)",
             x=620, y=0, fill="#6b778c")
+    if timeline.hidden:
+        _el(legend, "text", f"{timeline.hidden} more epics not drawn (a lane shows those in "
+            "conflict, then the late, then the soonest due)", x=0, y=18, fill="#6b778c")
     return ET.tostring(svg, encoding="unicode")
 
 

@@ -45,7 +45,10 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def facet_value(facets: tuple[Facet, ...], name: str) -> str | None:
-    return next((value for facet, value in facets if facet == name), None)
+    for facet, value in facets:  # a plain loop: every item's name asks, a million times
+        if facet == name:
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ settings, so a page and an alert never disagree; every chart comes from charts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,6 +95,12 @@ class SprintReview:
     charts: dict[str, str] = field(default_factory=dict)
     timeline: Timeline | None = None
     late_elsewhere: list[LateFromElsewhere] = field(default_factory=list)  # knock-on
+    # Past LISTED rows a list is cut: how many rows each left out, and the cross-line
+    # links counted per other line (line, we wait on them, they wait on us).
+    findings_more: int = 0
+    links_more: int = 0
+    links_by_line: list[tuple[str, int, int]] = field(default_factory=list)
+    late_elsewhere_more: int = 0
 
     @property
     def velocity_rows(self) -> list[tuple[str, str, str]]:
@@ -108,6 +115,29 @@ class SprintReview:
     @property
     def burndown_rows(self) -> list[tuple[str, str]]:
         return [(day, f"{left:g}") for day, left in self.burndown]
+
+
+# A list on a page shows at most this many rows, then says how many it left out (and
+# counts them where that tells something): at a million items a sprint review would
+# list hundreds of thousands of links, which no one reads and no page renders in time.
+LISTED = 100
+
+
+def first_rows(rows: list[Any], first: Callable[[Any], bool] | None = None
+               ) -> tuple[list[Any], int]:
+    """At most LISTED of ``rows`` (in their order; those ``first`` picks before the others),
+    and how many were left out."""
+    if len(rows) <= LISTED:
+        return rows, 0
+    if first is not None:
+        picked = [row for row in rows if first(row)][:LISTED]
+        if len(picked) < LISTED:
+            chosen = {id(row) for row in picked}
+            picked += [row for row in rows if id(row) not in chosen][:LISTED - len(picked)]
+            order = {id(row): n for n, row in enumerate(rows)}
+            picked.sort(key=lambda row: order[id(row)])
+        return picked, len(rows) - len(picked)
+    return rows[:LISTED], len(rows) - LISTED
 
 
 def natural(key: str) -> tuple[str, int]:
@@ -136,24 +166,25 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
     active = [s for s in sprints if s.state == "active"]
     closed = [s for s in sprints if s.state == "closed"]
     sprint = active[-1] if active else (closed[-1] if closed else None)
-    review = SprintReview(line=line, sprint=sprint,
-                          findings=[f for f in findings if f.product_line == line],
-                          forecast_label=settings.forecast.label)
+    review = SprintReview(line=line, sprint=sprint, forecast_label=settings.forecast.label)
+    review.findings, review.findings_more = first_rows(
+        [f for f in findings if f.product_line == line])
     if sprint is not None:
         review.numbers = sprint_numbers(portfolio, sprint)
         review.items = sorted(portfolio.items_in_sprint(sprint.key), key=lambda i: natural(i.key))
         review.burndown = burndown(portfolio, sprint)
     review.velocity = velocity(portfolio, line, settings.velocity_sprints)
-    epics = [i for i in portfolio.items.values() if i.kind == "epic" and i.product_line == line]
+    epics = epics_by_line(portfolio).get(line, [])
     review.epics = epic_rows(portfolio, epics, epic_forecasts(portfolio, epics, settings_of),
                              settings.forecast)
-    for _, blocker, blocked in portfolio.dependencies:
-        if blocked.product_line == line and blocker.product_line != line:
-            review.depends_on.append((blocked, blocker))
-        elif blocker.product_line == line and blocked.product_line != line:
-            review.depended_by.append((blocker, blocked))
-    review.late_elsewhere = late_from_other_lines(
-        portfolio, line, lambda name: settings_of(name).forecast)
+    depends_on, depended_by = cross_line_links(portfolio).get(line, ([], []))
+    review.depends_on, cut_on = first_rows(depends_on, _either_open)
+    review.depended_by, cut_by = first_rows(depended_by, _either_open)
+    review.links_more = cut_on + cut_by
+    if review.links_more:
+        review.links_by_line = _links_by_line(depends_on, depended_by)
+    review.late_elsewhere, review.late_elsewhere_more = first_rows(late_from_other_lines(
+        portfolio, line, lambda name: settings_of(name).forecast))
     review.timeline = line_timeline(portfolio, line, findings, settings_of, review.epics)
     if review.timeline.bars:
         review.charts["timeline"] = charts.timeline_svg(
@@ -168,6 +199,47 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
     return review
 
 
+def _either_open(pair: tuple[WorkItem, WorkItem]) -> bool:
+    return pair[0].is_open or pair[1].is_open
+
+
+def _links_by_line(depends_on: list[tuple[WorkItem, WorkItem]],
+                   depended_by: list[tuple[WorkItem, WorkItem]]) -> list[tuple[str, int, int]]:
+    """(other line, links where we wait on it, links where it waits on us), by line name."""
+    waits = Counter(theirs.product_line or "no line" for _, theirs in depends_on)
+    waited = Counter(theirs.product_line or "no line" for _, theirs in depended_by)
+    return [(other, waits[other], waited[other]) for other in sorted(waits.keys() | waited.keys())]
+
+
+def epics_by_line(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
+    """Every epic by its line, in the portfolio's order: one pass for all the reviews."""
+    def compute() -> dict[str | None, list[WorkItem]]:
+        out: dict[str | None, list[WorkItem]] = {}
+        for item in portfolio.items.values():
+            if item.kind == "epic":
+                out.setdefault(item.product_line, []).append(item)
+        return out
+
+    return portfolio.memo(("epics-by-line",), compute)
+
+
+CrossLine = tuple[list[tuple[WorkItem, WorkItem]], list[tuple[WorkItem, WorkItem]]]
+
+
+def cross_line_links(portfolio: Portfolio) -> dict[str | None, CrossLine]:
+    """Per line, the links to other lines: (ours, theirs) where ours waits on theirs, and
+    (ours, theirs) where theirs waits on ours; one pass over the links for every review."""
+    def compute() -> dict[str | None, CrossLine]:
+        out: dict[str | None, CrossLine] = {}
+        for _, blocker, blocked in portfolio.dependencies:
+            if blocker.product_line != blocked.product_line:
+                out.setdefault(blocked.product_line, ([], []))[0].append((blocked, blocker))
+                out.setdefault(blocker.product_line, ([], []))[1].append((blocker, blocked))
+        return out
+
+    return portfolio.memo(("cross-line-links",), compute)
+
+
 def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding],
                   settings_of: SettingsOf, rows: list[EpicRow]) -> Timeline:
     """The line's open epics, and in their own lanes the other lines' epics that one of
@@ -176,13 +248,14 @@ def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding],
                  in conflict_edges(portfolio, findings) if conflict
                  and line in (blocker.product_line, blocked.product_line)]
     lanes: dict[str, list[WorkItem]] = {line: [r.item for r in rows if r.item.is_open]}
+    laned: set[str] = set()  # the other lines' epics already in a lane
     for pair in conflicts:
         for end in pair:
             epic = portfolio.epic_of(end.key)
-            if epic is not None and epic.product_line and epic.product_line != line:
-                others = lanes.setdefault(epic.product_line, [])
-                if epic not in others:
-                    others.append(epic)
+            if (epic is not None and epic.product_line and epic.product_line != line
+                    and epic.key not in laned):
+                laned.add(epic.key)
+                lanes.setdefault(epic.product_line, []).append(epic)
     shown = [epic for epics in lanes.values() for epic in epics]
     return build_timeline(portfolio, lanes, epic_forecasts(portfolio, shown, settings_of),
                           conflicts, settings_of(line).forecast.percentile)
@@ -201,11 +274,24 @@ class Roadmap:
     labels: dict[str, str] = field(default_factory=dict)  # each line's forecast percentile
     knock_ons: list[Chain] = field(default_factory=list)  # chains that break a date
     chain_edges: dict[tuple[str, str], str] = field(default_factory=dict)  # link → what
+    # Past LISTED rows a list is cut (see SprintReview); the cross-line links counted
+    # per pair of lines: (blocker line, blocked line, links, in conflict).
+    edges_more: int = 0
+    edge_lines: list[tuple[str, str, int, int]] = field(default_factory=list)
+    knock_ons_more: int = 0
+    drift_more: int = 0
 
 
 def conflict_edges(portfolio: Portfolio, findings: list[Finding]
                    ) -> list[tuple[WorkItem, WorkItem, bool]]:
-    """Open cross-line dependencies (blocker, blocked, in conflict), conflicts first."""
+    """Open cross-line dependencies (blocker, blocked, in conflict), conflicts first.
+    Worked out once per portfolio and findings (every review and the roadmap ask)."""
+    basis = ("conflict-edges", tuple(f.fingerprint for f in findings))
+    return portfolio.memo(basis, lambda: _conflict_edges(portfolio, findings))
+
+
+def _conflict_edges(portfolio: Portfolio, findings: list[Finding]
+                    ) -> list[tuple[WorkItem, WorkItem, bool]]:
     conflict_rules = rule_ids("dependency")
     conflicted = {(f.subject_key, key) for f in findings if f.rule in conflict_rules
                   for key in f.related_keys}
@@ -234,10 +320,19 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
     drift = [f for f in findings if f.rule in drift_rules]
     releases = sorted(portfolio.releases.values(),
                       key=lambda r: (r.release_date or date.max, r.name))
-    result = Roadmap(lines, epics, releases, edges, drift, percentile=percentile,
-                     labels={line: settings_of(line).forecast.label for line in lines})
+    shown_edges, edges_more = first_rows(edges)
+    shown_drift, drift_more = first_rows(drift)
+    result = Roadmap(lines, epics, releases, shown_edges, shown_drift, percentile=percentile,
+                     labels={line: settings_of(line).forecast.label for line in lines},
+                     edges_more=edges_more, drift_more=drift_more)
+    if edges_more:
+        pairs = Counter((blocker.product_line or "no line", blocked.product_line or "no line",
+                         conflict) for blocker, blocked, conflict in edges)
+        result.edge_lines = [(a, b, pairs[a, b, False] + pairs[a, b, True], pairs[a, b, True])
+                             for a, b in sorted({(a, b) for a, b, _ in pairs})]
     knock = knock_on_view(portfolio, findings, lambda name: settings_of(name).forecast)
-    result.knock_ons, result.chain_edges = knock.chains, knock.edges
+    result.knock_ons, result.knock_ons_more = first_rows(knock.chains)
+    result.chain_edges = knock.edges
     result.timeline = build_timeline(
         portfolio, {line: [row.item for row in epics[line]] for line in lines}, forecasts,
         [(blocker, blocked) for blocker, blocked, conflict in edges if conflict], percentile,

@@ -69,6 +69,7 @@ class Timeline:
     today: date
     percentile: float
     undated: tuple[str, ...] = ()  # open epics without a due date: listed, not drawn
+    hidden: int = 0  # epics beyond BARS_PER_LANE in their lane: counted, not drawn
 
     @property
     def bars(self) -> list[Bar]:
@@ -91,12 +92,16 @@ class Timeline:
 
 
 def epic_start(portfolio: Portfolio, epic: WorkItem) -> date | None:
-    """Its start date, else the earliest planned start of its children (sprint or start)."""
+    """Its start date, else the earliest planned start of its children (sprint or start);
+    worked out once per portfolio (an epic shows on several timelines)."""
     if epic.start:
         return epic.start
-    starts = [s.date() for c in portfolio.children.get(epic.key, ())
-              if (s := portfolio.planned_start(c)) is not None]
-    return min(starts) if starts else None
+    known: dict[str, date | None] = portfolio.memo(("epic-starts",), dict)
+    if epic.key not in known:
+        starts = [s.date() for c in portfolio.children.get(epic.key, ())
+                  if (s := portfolio.planned_start(c)) is not None]
+        known[epic.key] = min(starts) if starts else None
+    return known[epic.key]
 
 
 def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]],
@@ -105,7 +110,10 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
                    releases: Iterable[Release] = ()) -> Timeline:
     """``epics_by_line``: the epics to draw, lane by lane in that order; ``conflicts``:
     (blocker, blocked) items of cross-line dependencies in conflict, any kind."""
-    lanes, undated = [], []
+    lanes, undated, hidden = [], [], 0
+    conflicts = list(conflicts)
+    involved = {epic.key for pair in conflicts for end in pair
+                if (epic := portfolio.epic_of(end.key)) is not None}
     for line, epics in epics_by_line.items():
         bars = []
         for epic in epics:
@@ -117,6 +125,8 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
                 key=epic.key, label=epic.name, title=epic.title, line=line,
                 start=min(start or portfolio.today, epic.due), due=epic.due,
                 start_known=start is not None, forecast=forecasts.get(epic.key, (None, None))[1]))
+        bars, cut = _drawn(bars, involved)
+        hidden += cut
         if bars:
             lanes.append(Lane(line, tuple(bars)))
     drawn = {bar.key for lane in lanes for bar in lane.bars}
@@ -133,4 +143,18 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
     return Timeline(
         tuple(lanes), milestones,
         tuple(Arrow(a, b, "; ".join(reasons)) for (a, b), reasons in arrows.items()),
-        portfolio.today, percentile, tuple(undated))
+        portfolio.today, percentile, tuple(undated), hidden)
+
+
+# A lane drawn with more bars than this is no longer read (a 1M-item portfolio has
+# thousands of epics a line): the ones in a conflict, then the late ones, then the
+# soonest due are drawn, and the chart says how many it left out.
+BARS_PER_LANE = 80
+
+
+def _drawn(bars: list[Bar], involved: set[str]) -> tuple[list[Bar], int]:
+    if len(bars) <= BARS_PER_LANE:
+        return bars, 0
+    first = sorted(bars, key=lambda b: (b.key not in involved, not b.late, b.due, b.key))
+    kept = {b.key for b in first[:BARS_PER_LANE]}
+    return [b for b in bars if b.key in kept], len(bars) - BARS_PER_LANE
