@@ -146,25 +146,31 @@ class JiraConnector:
                   outside: set[str]) -> tuple[SyncBatch, str | None]:
         items, links, sprints, releases, changes = [], [], {}, {}, []
         newest = None
+        roles = ids.roles()  # once a page, not once an issue
+        ours = {f"{self.name}:{project}" for project in self.projects}
         for raw in page:
             item, item_links = mapping.map_issue(raw, self.name, self.url, ids, self.link_types)
             items.append(item)
-            links.extend(item_links)
+            if item_links:
+                links.extend(item_links)
+                for link in item_links:
+                    for end in (link.blocker_key, link.blocked_key):
+                        if end.rsplit("-", 1)[0] not in ours:
+                            outside.add(end)
             for sprint in mapping.issue_sprints(raw, self.name, ids, self._boards,
                                                 self._known_sprints):
                 sprints[sprint.key] = self._with_url(sprint)
             for version in (raw.get("fields") or {}).get("fixVersions") or ():
-                release = mapping.map_version(version, self.name)
-                releases[release.key] = release
-            changes.extend(mapping.map_changelog(item.key, self._histories(raw), ids))
-            stamp = item.updated.isoformat() if item.updated else None
-            newest = max(filter(None, [newest, stamp]), default=None)
-            for link in item_links:
-                for end in (link.blocker_key, link.blocked_key):
-                    if split_key(end)[1].rsplit("-", 1)[0] not in self.projects:
-                        outside.add(end)
+                # Many issues share a version: map it once a page (the last copy wins, as
+                # before; a version's fields are the same on every issue of one answer).
+                releases[f"{self.name}:version:{version['id']}"] = version
+            changes.extend(mapping.map_changelog(item.key, self._histories(raw), ids, roles))
+            if item.updated is not None and (newest is None or item.updated > newest):
+                newest = item.updated
         return SyncBatch(items=tuple(items), links=tuple(links), sprints=tuple(sprints.values()),
-                         releases=tuple(releases.values()), changes=tuple(changes)), newest
+                         releases=tuple(mapping.map_version(v, self.name)
+                                        for v in releases.values()),
+                         changes=tuple(changes)), newest.isoformat() if newest else None
 
     def _histories(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
         """The embedded changelog, completed through the changelog endpoint when cut short."""

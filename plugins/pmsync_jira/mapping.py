@@ -260,14 +260,15 @@ def issue_sprints(issue: dict[str, Any], tracker: str, ids: FieldIds,
     return out
 
 
-def map_changelog(item_key: str, histories: list[dict[str, Any]], ids: FieldIds) -> list[Change]:
+def map_changelog(item_key: str, histories: list[dict[str, Any]], ids: FieldIds,
+                  roles: dict[str, str] | None = None) -> list[Change]:
     """The changes pmsync tracks (due, start, sprint, estimate, status) from Jira's changelog.
 
     An item names its field by ``fieldId`` (Cloud, newer Data Center) or only by ``field``,
     the display name (older Server / Data Center), which the site's field list resolves; an
     item whose field is not one pmsync tracks is skipped, never guessed.
     """
-    roles = ids.roles()
+    roles = ids.roles() if roles is None else roles  # a sync passes them once a page
     changes = []
     for history in histories:
         at = parse_time(history.get("created"))

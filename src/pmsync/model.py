@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import marshal
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -186,10 +187,16 @@ RECORD_TYPES: dict[str, type] = {
 
 
 def record_kind(record: Any) -> str:
+    kind = _KIND_OF.get(type(record))  # the exact type: one lookup per record written
+    if kind is not None:
+        return kind
     for name, cls in RECORD_TYPES.items():
         if isinstance(record, cls):
             return name
     raise TypeError(f"not a model record: {type(record).__name__}")
+
+
+_KIND_OF = {cls: name for name, cls in RECORD_TYPES.items()}
 
 
 def to_json(record: Any) -> dict[str, Any]:
@@ -302,22 +309,47 @@ def pack(record: Any) -> bytes:
 
 
 def pack_values(record: Any) -> tuple[Any, ...]:
-    """The stored fields' values, dates as ISO strings: what ``pack`` writes."""
-    return tuple(_pack_value(getattr(record, name)) for name in _field_names(type(record)))
+    """The stored fields' values, dates as ISO strings: what ``pack`` writes.
+
+    A sync packs every record it fetched, so this reads all fields in one C call and
+    converts only the fields the type declares as dates (issue 14's write path)."""
+    values, dates = _packer(type(record))
+    got = values(record)
+    if not dates:
+        return got
+    out = list(got)
+    for index in dates:
+        if out[index] is not None:
+            out[index] = out[index].isoformat()
+    return tuple(out)
+
+
+@functools.cache
+def _packer(cls: type) -> tuple[Any, tuple[int, ...]]:
+    """A getter of the stored fields' values (always a tuple), and the date fields' places."""
+    names = _field_names(cls)
+    many = operator.attrgetter(*names)
+    getter = many if len(names) > 1 else (lambda record: (many(record),))
+    return getter, tuple(index for index, _ in _date_fields(cls))
 
 
 def json_text(record: Any, values: tuple[Any, ...] | None = None) -> str:
     """The record's JSON text, keys sorted (its stored form and content hash). From its
     ``pack_values`` when given: json writes tuples as lists, so it is to_json's text."""
     values = pack_values(record) if values is None else values
-    return json.dumps(dict(zip(_field_names(type(record)), values, strict=True)),
-                      sort_keys=True)
+    names, order = _sorted_fields(type(record))
+    # The dict is built in key order, so no sort_keys pass: the same text (values hold no
+    # dicts whose keys would need sorting).
+    return _DUMPS({names[i]: values[i] for i in order})
 
 
-def _pack_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value  # str, numbers, None, and tuples of those: marshal keeps them as they are
+_DUMPS = json.JSONEncoder(ensure_ascii=True).encode
+
+
+@functools.cache
+def _sorted_fields(cls: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    names = _field_names(cls)
+    return names, tuple(sorted(range(len(names)), key=names.__getitem__))
 
 
 def unpack(kind: str, blob: bytes, shared: dict[Any, Any] | None = None) -> Any:

@@ -363,14 +363,15 @@ class Store:
     # records (call inside transaction()) -----------------------------------
     def upsert(self, tracker: str, records: Iterable[Any], run_id: int) -> int:
         """Write records; a revision is kept only when a record changed. Returns #changed."""
+        # One row per record, in the order the INSERT takes it: (kind, key, tracker, data,
+        # hash, run_id, packed). The sync writes every record it fetched through here, so
+        # the tuples are built once and handed to executemany as they are (issue 14).
         rows = []
-        packed: dict[tuple[str, str], bytes] = {}
         for record in records:
             values = pack_values(record)  # one pass gives the packed form and the JSON
             text = json_text(record, values)
-            kind = record_kind(record)
-            rows.append((kind, record.key, text, content_hash(text)))
-            packed[(kind, record.key)] = marshal.dumps(values)
+            rows.append((record_kind(record), record.key, tracker, text,
+                         hashlib.sha256(text.encode()).hexdigest(), run_id, marshal.dumps(values)))
         if not rows:
             return 0
         known: dict[tuple[str, str], tuple[str, int]] = {}
@@ -384,19 +385,18 @@ class Store:
                     (kind, *chunk),
                 ):
                     known[(kind, key)] = (digest, removed)
-        changed = [row for row in rows if known.get((row[0], row[1])) != (row[3], 0)]
+        changed = [row for row in rows if known.get((row[0], row[1])) != (row[4], 0)]
         self.conn.executemany(
             "INSERT INTO records(kind, key, tracker, data, hash, run_id, removed, packed) "
             "VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(kind, key) DO UPDATE SET "
             "tracker = excluded.tracker, data = excluded.data, hash = excluded.hash, "
             "run_id = excluded.run_id, removed = 0, packed = excluded.packed",
-            [(kind, key, tracker, text, digest, run_id, packed[(kind, key)])
-             for kind, key, text, digest in changed],
+            changed,
         )
         self.conn.executemany(
             "INSERT INTO revisions(kind, key, run_id, data, hash, removed) "
             "VALUES (?, ?, ?, ?, ?, 0)" + REVISION_CONFLICT,
-            [(kind, key, run_id, text, digest) for kind, key, text, digest in changed],
+            [(kind, key, run_id, text, digest) for kind, key, _, text, digest, _, _ in changed],
         )
         return len(changed)
 

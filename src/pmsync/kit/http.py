@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
@@ -29,6 +30,18 @@ HTTP_OPTIONS = (
     Option("retry_backoff", "number", 1, "scales the exponential waits between tries "
            "(0: none; a 429 still waits for the server)", min=0, max=60),
 )
+
+
+def json_body(response: requests.Response) -> Any:
+    """The answer's JSON. orjson first: a full Jira sync decodes ~45 MB per 10,000 issues,
+    the largest single CPU cost of the sync before issue 14 (orjson reads it 2-3x faster,
+    into the same dicts and lists). What orjson refuses (a body that is not UTF-8, NaN,
+    an integer beyond 64 bits) goes through requests' own decoder, as before: same
+    answer, same ValueError when it really is not JSON."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()
 
 
 class HttpClient:
@@ -104,7 +117,7 @@ class HttpClient:
         self.pacer.after_response(response)
         if response.status_code >= 400:
             raise self._error(response, method, url, what)
-        return response.json() if response.content else None
+        return json_body(response) if response.content else None
 
     def _error(self, response: requests.Response, method: str, url: str, what: str) -> HttpError:
         status = response.status_code
