@@ -356,20 +356,40 @@ def unpack(kind: str, blob: bytes, shared: dict[Any, Any] | None = None) -> Any:
     """A record from its packed form. ``shared``: one dict for a whole load, so the values
     many records repeat (statuses, kinds, facets, sprint lists, parent and linked keys)
     are held once, not once per record (a million items hold a handful of statuses)."""
-    cls = RECORD_TYPES[kind]
-    values = list(marshal.loads(blob))
-    for index, convert in _date_fields(cls):
-        if values[index] is not None:
-            values[index] = convert(values[index])
-    if shared is not None:
-        try:
-            for index in _shared_fields(cls):
-                value = values[index]
-                if value is not None:
-                    values[index] = shared.setdefault(value, value)
-        except TypeError:  # an unhashable value (a list a plugin stored): kept as it is
-            pass
-    return _filler(cls, stored=True)(*values)
+    shared = {} if shared is None else shared
+    try:
+        return _unpacker(RECORD_TYPES[kind])(blob, shared.setdefault)
+    except TypeError:  # an unhashable value (a list a plugin stored): kept as it is
+        return _unpacker(RECORD_TYPES[kind])(blob, _keep)
+
+
+def _keep(value: Any, _: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _unpacker(cls: type) -> Any:
+    """``unpack_record(blob, share)``, generated once per record type: the stored values
+    unpacked into locals, dates parsed, repeated values shared, the record made, in one
+    call (a million of them load a portfolio: no per-field loop, no list)."""
+    names = _field_names(cls)
+    dates = dict(_date_fields(cls))
+    args = []
+    for index, name in enumerate(names):
+        value = f"v_{name}"
+        if index in dates:
+            args.append(f"date_{index}({value}) if {value} is not None else None")
+        elif name in SHARED_FIELDS:
+            args.append(f"share({value}, {value}) if {value} else {value}")
+        else:
+            args.append(value)
+    source = (f"def unpack_record(blob, share):\n"
+              f"    ({', '.join(f'v_{n}' for n in names)},) = loads(blob)\n"
+              f"    return make({', '.join(args)})\n")
+    scope: dict[str, Any] = {"loads": marshal.loads, "make": _filler(cls, stored=True),
+                             **{f"date_{i}": convert for i, convert in dates.items()}}
+    exec(source, scope)  # noqa: S102 - field names of our own dataclasses, nothing else
+    return scope["unpack_record"]
 
 
 def with_product_line(record: Any, line: str | None, owned: bool = False) -> Any:

@@ -451,12 +451,12 @@ class Store:
         out: dict[str, list[Any]] = {kind: [] for kind in ("item", "sprint", "link", "release")}
         shared: dict[Any, Any] = {}  # see unpack: a link's ends share its items' keys
         with gc_paused():
-            for kind, key, packed in self.conn.execute(
-                    "SELECT kind, key, packed FROM records WHERE removed = 0"):
-                if packed is None:  # written before packing existed: read the JSON
-                    (data,) = self.conn.execute(
-                        "SELECT data FROM records WHERE kind = ? AND key = ?", (kind, key)
-                    ).fetchone()
+            # The JSON only where there is no packed form (written before packing
+            # existed); no key column: the records carry their keys.
+            for kind, packed, data in self.conn.execute(
+                    "SELECT kind, packed, CASE WHEN packed IS NULL THEN data END "
+                    "FROM records WHERE removed = 0"):
+                if packed is None:
                     out.setdefault(kind, []).append(from_json(kind, json.loads(data)))
                 else:
                     out.setdefault(kind, []).append(unpack(kind, packed, shared))
