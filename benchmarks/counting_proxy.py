@@ -120,8 +120,10 @@ def _relay(source: socket.socket, sink: socket.socket, counts: Counts, upstream:
             sink.sendall(data)
     except (OSError, ValueError):
         pass  # either side went away: the connection is over
-    finally:
-        for end in (source, sink):
+    finally:  # shut down before closing: that wakes the other direction's blocked recv
+        for end in (source, sink):  # and sends the FIN a bare close would hold back
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 end.close()
 

@@ -2,7 +2,7 @@
 
     python benchmarks/side_by_side.py [--issues 10000] [--latency 0.02] [--rounds 3]
         [--only NAME ...] [--clickup TASKS] [--clickup-lists 10] [--clickup-rate 70/5]
-        [--venvs .venv-clients] [--json side_by_side.json] [--keep DIR]
+        [--venvs .venv-clients] [--json side_by_side.json] [--keep DIR] [--timeout 900]
 
 The peers are installed unchanged in their own virtualenvs (client_suite.py's, reused
 when present): the `jira` library as a plain export script, tap-jira, jira-agile-metrics
@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -84,20 +85,26 @@ class Site:
     truth: Path
 
 
-def measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float,
-                                                                       int, str]:
-    """(wall s, CPU s, peak MiB, exit code, stderr's end) of one child. Its stdout stays
-    in cwd/stdout: read whole into this process (tap-jira writes hundreds of MB), it
-    would grow us, and Linux would report that as the next child's peak."""
+def measured(argv: list[str], env: dict[str, str], cwd: Path,
+             timeout: float) -> tuple[float, float, float, int, str]:
+    """(wall s, CPU s, peak MiB, exit code, stderr's end) of one child, killed after
+    ``timeout`` s. Its stdout stays in cwd/stdout: read whole into this process (tap-jira
+    writes hundreds of MB), it would grow us, and Linux would report that as the next
+    child's peak."""
     out, err = cwd / "stdout", cwd / "stderr"
     with out.open("w") as o, err.open("w") as e:
         start = time.perf_counter()
         child = subprocess.Popen(argv, stdout=o, stderr=e, env=env, cwd=cwd)
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        timer.cancel()
     with err.open("rb") as e:
         e.seek(max(err.stat().st_size - 20_000, 0))
         tail = e.read().decode(errors="replace")
+    if wall >= timeout:
+        tail += f"\nTimeoutError: killed after {timeout:g} s"
     return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
             os.waitstatus_to_exitcode(status), tail)
 
@@ -117,6 +124,8 @@ def main() -> int:
     parser.add_argument("--venvs", type=Path, default=HERE.parent / ".venv-clients")
     parser.add_argument("--json", type=Path, default=Path("side_by_side.json"))
     parser.add_argument("--keep", type=Path, help="keep every run's output here")
+    parser.add_argument("--timeout", type=float, default=900,
+                        help="seconds a run may take before it is killed and failed (900)")
     args = parser.parse_args()
     names = [n for n in JIRA_SIDE + (CLICKUP_SIDE if args.clickup else [])
              if n == "raw floor" or not args.only or n in args.only]
@@ -156,7 +165,7 @@ def _run_once(tally: Tally, command: Callable[[Path], list[str] | str], round_nu
     if clickup:  # each starts on a fresh rate-limit window
         time.sleep(float(args.clickup_rate.split("/")[1]))
     before, throttled = counts(), _throttled(site) if clickup else 0
-    wall, cpu, peak, code, err = measured(argv, env, folder)
+    wall, cpu, peak, code, err = measured(argv, env, folder, args.timeout)
     after = counts()
     if code != 0:
         tally.failed = f"exit {code}: {last_error(err)}"
