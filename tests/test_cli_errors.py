@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import store_of
 from pmsync.cli import main
 from pmsync.lock import run_lock
-from pmsync.store import Store
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:
@@ -63,7 +63,7 @@ def test_wrong_token_exits_3_and_writes_nothing(config_path, capsys, monkeypatch
     assert code == 3
     assert_one_line_error(err, "refused the credentials", "HTTP 401", "$PMSYNC_DEMO_TOKEN")
     assert "not-the-token" not in err
-    store = Store(config_path.parent / "state" / "pmsync.sqlite3")
+    store = store_of(config_path)
     try:
         assert store.count("item") == 0 and store.cursor("jira") is None
         (run,) = store.runs()  # recorded as failed, with the one line the user saw
@@ -82,6 +82,7 @@ def test_unreachable_tracker_exits_3(config_path, capsys, sandbox):
     assert_one_line_error(err, "cannot reach Jira at http://127.0.0.1:")
 
 
+@pytest.mark.sqlite_only  # the state_dir file lock; PostgreSQL's advisory locks: test_pg_concurrency
 def test_second_run_while_locked_exits_4(config_path, capsys):
     with run_lock(config_path.parent / "state" / "pmsync.lock"):
         code, _, err = run_cli(capsys, "--config", str(config_path), "run")

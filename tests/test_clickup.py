@@ -5,19 +5,15 @@ from __future__ import annotations
 import json
 import re
 
+from conftest import store_of
 from pmsync.cli import main
 from pmsync.portfolio import Portfolio
 from pmsync.sandbox.site import RateLimit
-from pmsync.store import Store
 from pmsync.workspace import Workspace
 
 
 def run(path, *args) -> int:
     return main(["--config", str(path), *args])
-
-
-def store_of(path) -> Store:
-    return Store(path.parent / "state" / "pmsync.sqlite3")
 
 
 def clickup_items(path) -> dict:

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
+from conftest import store_of
 from pmsync.cli import main
 from pmsync.sandbox import Sandbox
-from pmsync.store import Store
 
 
 def names_in_store(path) -> dict[str, str]:
-    store = Store(path.parent / "state" / "pmsync.sqlite3")
+    store = store_of(path)
     try:
         return {i.key.split(":", 1)[1]: i.title for i in store.current("item")
                 if i.key.startswith("clickup:")}

@@ -4,6 +4,10 @@ way out, a documented exit code, never a traceback (issue 11).
 Read-only files and full disks are made at the OS / SQLite boundary (tests may run as
 root, whom permission bits do not stop): SQLite's own read-only mode and page limit give
 its real errors; OSErrors carry the errno the kernel would.
+
+A damaged schema (a newer version, half-migrated, a table gone) is tested on both stores;
+what happens to the SQLite file itself (its bytes, its read-only mode, its page limit, the
+state_dir file lock) is ``sqlite_only``.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import store_execute
+from pmsync.config import load_config
 from pmsync.errors import EXIT_STATE, EXIT_USAGE
+from pmsync.plugins import default_registry
 
 MOVE_ASIDE = "the next run rebuilds it from the trackers and adopts its comments and pages"
+MOVE_ASIDE_PG = "the next run rebuilds the store from the trackers and adopts its comments"
 
 
 def error_lines(err: str) -> list[str]:
@@ -45,6 +53,13 @@ def synced(pmsync, store_path) -> Path:
     assert pmsync("sync")[0] == 0
     assert not Path(f"{store_path}-wal").exists()
     return store_path
+
+
+@pytest.fixture
+def store_name(config_path) -> str:
+    """How errors name this test's store: its SQLite file, or its PostgreSQL URL."""
+    config = load_config(config_path, default_registry())
+    return config.store_url or str(config.store_path)
 
 
 def sql(path: Path, *statements: str) -> None:
@@ -76,33 +91,75 @@ def foreign_sqlite(path: Path) -> None:
     sql(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
 
 
-def newer_schema(path: Path) -> None:
-    sql(path, "PRAGMA user_version = 99")
+COMMANDS = ["run", "check", "runs", "impact PAY-1 --slip 5"]
 
 
-def half_migrated(path: Path) -> None:  # the version says 3, the tables are already newer
-    sql(path, "PRAGMA user_version = 3")
-
-
-def table_missing(path: Path) -> None:
-    sql(path, "DROP TABLE pages")
-
-
+@pytest.mark.sqlite_only  # the damage is to the SQLite file's bytes
 @pytest.mark.parametrize(("damage", "fragments"), [
     (corrupt, ["damaged", MOVE_ASIDE]),
     (truncate, ["damaged", MOVE_ASIDE]),
     (foreign_file, ["not a SQLite database", MOVE_ASIDE]),
-    (foreign_sqlite, ["not a pmsync store (it holds customers)", "point state_dir"]),
-    (newer_schema, ["schema version 99, newer than this pmsync knows", "upgrade pmsync"]),
-    (half_migrated, ["half-migrated: migration 4", "move it aside"]),
-    (table_missing, ["half-migrated or edited: missing pages", "move it aside"]),
 ])
-@pytest.mark.parametrize("command", ["run", "check", "runs", "impact PAY-1 --slip 5"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_damaged_store_is_one_line_with_the_way_out(pmsync, synced, damage, fragments, command):
     damage(synced)
     code, _, err = pmsync(*command.split())
     assert code == EXIT_STATE
     one_line(err, str(synced), *fragments)
+
+
+def by_sql(*statements: str):
+    """A damage done by hand in a SQL shell."""
+    return lambda config_path: store_execute(config_path, *statements)
+
+
+def replaced_by_a_foreign_sqlite(config_path: Path) -> None:
+    foreign_sqlite(config_path.parent / "state" / "pmsync.sqlite3")
+
+
+# A store whose schema is not pmsync's: per store, how it got so and what the one line
+# must say (the problem, then the way out).
+SCHEMA_DAMAGES = {
+    "newer_schema": {
+        "sqlite": (by_sql("PRAGMA user_version = 99"),
+                   ["schema version 99, newer than this pmsync knows", "upgrade pmsync"]),
+        "postgresql": (by_sql("UPDATE pmsync_schema SET version = 99"),
+                       ["schema version 99, newer than this pmsync knows", "upgrade pmsync"]),
+    },
+    "half_migrated": {  # the version says 3, the tables are already newer
+        "sqlite": (by_sql("PRAGMA user_version = 3"),
+                   ["half-migrated: migration 4", "move it aside"]),
+        "postgresql": (by_sql("UPDATE pmsync_schema SET version = 3"),
+                       ["half-migrated: migration 4", "an empty database", MOVE_ASIDE_PG]),
+    },
+    "table_missing": {
+        "sqlite": (by_sql("DROP TABLE pages"),
+                   ["half-migrated or edited: missing pages", "move it aside"]),
+        "postgresql": (by_sql("DROP TABLE pages CASCADE"),
+                       ["half-migrated or edited: missing pages", "an empty database",
+                        MOVE_ASIDE_PG]),
+    },
+    "foreign": {
+        "sqlite": (replaced_by_a_foreign_sqlite,
+                   ["not a pmsync store (it holds customers)", "point state_dir"]),
+        "postgresql": (by_sql("DROP SCHEMA public CASCADE", "CREATE SCHEMA public",
+                              "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"),
+                       ["not a pmsync store (it holds customers)",
+                        "give pmsync a database of its own"]),
+    },
+}
+
+
+@pytest.mark.parametrize("damage", SCHEMA_DAMAGES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_damaged_schema_is_one_line_with_the_way_out(pmsync, config_path, store_kind,
+                                                       store_name, damage, command):
+    make_damage, fragments = SCHEMA_DAMAGES[damage][store_kind]
+    assert pmsync("sync")[0] == 0
+    make_damage(config_path)
+    code, _, err = pmsync(*command.split())
+    assert code == EXIT_STATE
+    one_line(err, store_name, *fragments)
 
 
 def read_only_store(monkeypatch) -> None:
@@ -115,6 +172,7 @@ def read_only_store(monkeypatch) -> None:
     monkeypatch.setattr(sqlite3, "connect", read_only)
 
 
+@pytest.mark.sqlite_only  # SQLite's read-only open mode on the store file
 def test_a_read_only_store_is_one_line(pmsync, synced, monkeypatch):
     read_only_store(monkeypatch)
     code, _, err = pmsync("run")
@@ -122,6 +180,7 @@ def test_a_read_only_store_is_one_line(pmsync, synced, monkeypatch):
     one_line(err, str(synced), "read-only", "writable for the user running pmsync")
 
 
+@pytest.mark.sqlite_only  # SQLite's page limit stands in for a full disk under the file
 def test_a_full_disk_under_the_store_is_one_line_and_leaves_no_half_sync(
         pmsync, store_path, monkeypatch):
     connect = sqlite3.connect
@@ -148,12 +207,16 @@ def test_a_full_disk_under_the_store_is_one_line_and_leaves_no_half_sync(
     assert pmsync("sync")[0] == 0  # room again: the next run carries on
 
 
-def test_state_dir_that_is_a_file(pmsync, config_path):
+def test_state_dir_that_is_a_file(pmsync, config_path, store_kind):
     (config_path.parent / "state").write_text("not a folder")
-    for command in ("run", "check"):
+    # The SQLite store lives in state_dir, so every command needs it. A PostgreSQL store's
+    # `check` needs nothing there; its `run` still writes the local HTML reports there.
+    for command in ("run", "check") if store_kind == "sqlite" else ("run",):
         code, _, err = pmsync(command)
         assert code == EXIT_STATE
         one_line(err, str(config_path.parent / "state"), "is a file where pmsync needs a folder")
+    if store_kind == "postgresql":
+        assert pmsync("check")[0] == 0
 
 
 def deny(monkeypatch, module, name: str, err: int = errno.EACCES, only: str = "") -> None:
@@ -169,6 +232,7 @@ def deny(monkeypatch, module, name: str, err: int = errno.EACCES, only: str = ""
     monkeypatch.setattr(module, name, failing)
 
 
+@pytest.mark.sqlite_only  # the state_dir file lock; PostgreSQL takes advisory locks instead
 def test_a_read_only_state_dir_is_one_line(pmsync, config_path, monkeypatch):
     import builtins
 
@@ -198,7 +262,7 @@ def test_an_unwritable_reports_dir_does_not_stop_the_alerts(pmsync, config_path,
     assert "created" in out
 
 
-def test_a_config_path_that_is_a_folder_or_not_utf8(pmsync, tmp_path, capsys):
+def test_a_config_path_that_is_a_folder_or_not_utf8(tmp_path, capsys):
     from pmsync.cli import main
 
     folder = tmp_path / "conf.d"

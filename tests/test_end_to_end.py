@@ -1,6 +1,6 @@
 """`pmsync run` against the sandbox through the CLI, twice, counting real writes.
 
-Every test here runs against both stores (SQLite and PostgreSQL): see ``store_lines``.
+Every test here runs against both stores (SQLite and PostgreSQL), as the whole suite does.
 """
 
 from __future__ import annotations
@@ -10,16 +10,8 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 
-import pytest
-
-from conftest import STORES, store_params
 from pmsync.model import fingerprint
 from pmsync_jira.adf import find_marker
-
-
-@pytest.fixture(params=STORES)
-def store_lines(request) -> str:
-    return store_params(request)
 
 
 def comment_posts(sandbox) -> Counter:

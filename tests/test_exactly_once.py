@@ -8,11 +8,11 @@ after a lost store nothing that already says the right thing is written again.
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 
 import pytest
 
+from conftest import lose_store
 from pmsync.cli import main
 from pmsync.sandbox import Sandbox
 from pmsync.sandbox.jira_comments import text_to_adf
@@ -26,10 +26,6 @@ CLICKUP_PERSON = {"id": 4242, "username": "Pat Person", "email": "pat@example.co
 
 def run(path, *args: str) -> int:
     return main(["--config", str(path), *args])
-
-
-def lose_store(path) -> None:
-    shutil.rmtree(path.parent / "state")
 
 
 def ours_by_marker(site) -> Counter:

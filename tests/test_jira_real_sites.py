@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import store_of
 from pmsync.cli import main
 from pmsync.sandbox import Sandbox
 from pmsync.store import Store
@@ -30,7 +31,7 @@ def real_site(request):
 def synced(sandbox, tmp_path, monkeypatch, write_config, extra: str = "") -> Store:
     path = write_config(sandbox, tmp_path, monkeypatch, extra)
     assert main(["--config", str(path), "sync"]) == 0
-    return Store(path.parent / "state" / "pmsync.sqlite3")
+    return store_of(path)
 
 
 def test_the_estimate_is_the_field_the_board_names_not_a_decoy(real_site, tmp_path, monkeypatch,
@@ -118,7 +119,7 @@ def test_the_boards_sprint_record_wins_and_a_rerun_republishes_nothing(real_site
     site = real_site.site
     path = write_config(real_site, tmp_path, monkeypatch, "\nreconcile_hours = 0")
     assert main(["--config", str(path), "run"]) == 0, capsys.readouterr().err
-    store = Store(path.parent / "state" / "pmsync.sqlite3")
+    store = store_of(path)
     sprints = {s.key: s for s in store.current("sprint", "jira")}
     for sprint_id, sprint in site.sprints.items():
         record = sprints[f"jira:sprint:{sprint_id}"]

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import store_of as open_store
 from pmsync.cli import main
 from pmsync.sandbox import Fault, Sandbox
 from pmsync.sandbox.site import RateLimit
-from pmsync.store import Store
 
 
 def run(path, *args) -> int:
     return main(["--config", str(path), *args])
-
-
-def open_store(path) -> Store:
-    return Store(path.parent / "state" / "pmsync.sqlite3")
 
 
 @pytest.fixture

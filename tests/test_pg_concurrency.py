@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import PG_PASSWORD_ENV
+from conftest import PG_PASSWORD_ENV, _write_clickup_config, _write_config, pg_store_lines
 from pmsync.sandbox import Sandbox
 
 TRIALS = int(os.environ.get("PMSYNC_CONCURRENCY_TRIALS", "5"))
@@ -31,16 +31,9 @@ def finish(proc: subprocess.Popen) -> tuple[int, str]:
     return proc.returncode, out + err
 
 
-def on_postgres(path, url: str) -> None:
-    text = path.read_text()
-    path.write_text(f'store = "{url}"\nstore_password_env = "{PG_PASSWORD_ENV}"\n' + text)
-
-
 def test_two_trackers_sync_side_by_side_while_check_runs(sandbox, tmp_path, monkeypatch,
-                                                         write_clickup_config, pg_url,
-                                                         open_store):
-    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
-    on_postgres(path, pg_url)
+                                                         pg_url, open_store):
+    path = _write_clickup_config(sandbox, tmp_path, monkeypatch, store_lines=pg_store_lines(pg_url))
     site, clickup = sandbox.site, sandbox.clickup
     issues, tasks = sorted(site.issues), sorted(t for t in clickup.tasks if clickup.tasks[t]["parent"])
     counts = None
@@ -82,11 +75,10 @@ def slow_sandbox():
 
 
 def test_same_step_twice_exits_4_and_a_killed_runners_lock_is_released(
-        slow_sandbox, tmp_path, monkeypatch, write_config, pg_url, pg_server, open_store):
+        slow_sandbox, tmp_path, monkeypatch, pg_url, open_store):
     import psycopg
 
-    path = write_config(slow_sandbox, tmp_path, monkeypatch)
-    on_postgres(path, pg_url)
+    path = _write_config(slow_sandbox, tmp_path, monkeypatch, store_lines=pg_store_lines(pg_url))
     first = start(path, "sync", "--tracker", "jira")
     admin = psycopg.connect(pg_url, password=os.environ.get(PG_PASSWORD_ENV), autocommit=True)
 

@@ -8,6 +8,8 @@ import json
 import marshal
 import sqlite3
 
+import pytest
+
 from pmsync.migrations import MIGRATIONS
 from pmsync.model import WorkItem, to_json
 from pmsync.store import Store
@@ -90,6 +92,7 @@ def test_renamed_split_merged_and_removed_lines_need_no_resync(sandbox, config_p
     assert f"{resolved} resolved" in out
 
 
+@pytest.mark.sqlite_only  # stores from before issue 10 were SQLite files: PostgreSQL came later
 def test_a_store_written_with_stored_lines_loads_without_them(tmp_path):
     """Stores from before issue 10 kept each record's line (JSON and packed): the upgrade
     drops it, so a stale name can never come back from the store."""

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 
+from conftest import PG_PASSWORD_ENV
 from pmsync.sandbox.server import RateLimit
 from terminal import Terminal, plain
 
 
 def tokens(sandbox) -> dict[str, str]:
+    """The secrets a run reads: the trackers' tokens and, on PostgreSQL, the store's password
+    (the terminal passes no other PMSYNC_ variable on)."""
+    store = {PG_PASSWORD_ENV: os.environ[PG_PASSWORD_ENV]} if PG_PASSWORD_ENV in os.environ else {}
     return {"PMSYNC_DEMO_TOKEN": sandbox.site.account.api_token,
-            "PMSYNC_DEMO_CLICKUP_TOKEN": sandbox.clickup.token}
+            "PMSYNC_DEMO_CLICKUP_TOKEN": sandbox.clickup.token, **store}
 
 
 def test_sync_and_publish_show_progress_on_a_terminal(sandbox, tmp_path, monkeypatch,

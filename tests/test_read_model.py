@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
-from conftest import PG_PASSWORD_ENV, STORES, store_params
+from conftest import PG_PASSWORD_ENV, _write_config, pg_store_lines
 from pmsync import migrations
 from pmsync.cli import main
 from pmsync.model import SEVERITIES
@@ -46,11 +44,10 @@ def open_findings(store) -> dict[tuple[str, str], tuple[str | None, str | None, 
 
 
 def test_the_views_are_the_same_on_sqlite_and_postgres(sandbox, tmp_path, monkeypatch,
-                                                       write_config, pg_url, open_store, capsys):
-    lite = write_config(sandbox, tmp_path / "lite", monkeypatch)
-    pg = write_config(sandbox, tmp_path / "pg", monkeypatch)
-    pg.write_text(f'store = "{pg_url}"\nstore_password_env = "{PG_PASSWORD_ENV}"\n'
-                  + pg.read_text())
+                                                       pg_url, open_store, capsys):
+    # Both stores side by side in one test: the plain writer, not the per-store fixture.
+    lite = _write_config(sandbox, tmp_path / "lite", monkeypatch)
+    pg = _write_config(sandbox, tmp_path / "pg", monkeypatch, store_lines=pg_store_lines(pg_url))
     for path in (lite, pg):
         assert main(["--config", str(path), "sync"]) == 0
     site = sandbox.site
@@ -92,11 +89,6 @@ def test_the_views_are_the_same_on_sqlite_and_postgres(sandbox, tmp_path, monkey
             == [r[1:] for r in b.conn.execute(SCOPE_OVER_TIME)])
 
 
-@pytest.fixture(params=STORES)
-def store_lines(request) -> str:
-    return store_params(request)
-
-
 def test_ledger_rows_from_before_migration_7_are_described_on_the_next_alert_step(
         pmsync, config_path, sandbox, open_store):
     assert pmsync("sync")[0] == 0
@@ -115,11 +107,10 @@ def test_ledger_rows_from_before_migration_7_are_described_on_the_next_alert_ste
     assert open_findings(store) == before  # when each comment was written: unchanged
 
 
-@pytest.mark.parametrize("kind", STORES)
 def test_migration_7_keeps_the_ledger_and_shows_older_rows_without_text(
-        kind, request, tmp_path, monkeypatch):
+        store_kind, request, tmp_path, monkeypatch):
     def open_() -> Store:
-        if kind == "sqlite":
+        if store_kind == "sqlite":
             return Store(tmp_path / "s.sqlite3")
         return Store(request.getfixturevalue("pg_url"), os.environ.get(PG_PASSWORD_ENV))
 

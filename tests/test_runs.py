@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from conftest import store_errors, store_of, store_rows
 from pmsync.migrations import MIGRATIONS
 from pmsync.store import Store
 
@@ -76,19 +77,13 @@ def pmsync_process(config_path, *args: str) -> subprocess.Popen:
 
 def wait_for_running_run(config_path, timeout: float = 30) -> None:
     """Until the subprocess has committed its run row (and so is well into the run)."""
-    path = config_path.parent / "state" / "pmsync.sqlite3"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists():
-            try:
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-                try:
-                    if conn.execute("SELECT 1 FROM runs WHERE outcome = 'running'").fetchone():
-                        return
-                finally:
-                    conn.close()
-            except sqlite3.Error:
-                pass  # the schema is not there yet
+        try:
+            if store_rows(config_path, "SELECT 1 FROM runs WHERE outcome = 'running'"):
+                return
+        except store_errors():
+            pass  # no store or no schema yet
         time.sleep(0.05)
     raise AssertionError("the run never started")
 
@@ -106,7 +101,7 @@ def test_sigterm_is_one_line_exit_143_and_recorded(pmsync, config_path, sandbox)
                      "was rolled back; the next run carries on"], err
     (run,) = runs_json(pmsync)
     assert (run["outcome"], run["exit_code"]) == ("interrupted", 143)
-    store = Store(config_path.parent / "state" / "pmsync.sqlite3")
+    store = store_of(config_path)
     try:
         assert store.count("item") == 0 and store.cursor("jira") is None  # rolled back
     finally:
@@ -130,6 +125,7 @@ def test_a_killed_run_shows_as_crashed_and_a_live_one_as_running(pmsync, config_
     assert [r["outcome"] for r in runs_json(pmsync)] == ["done", "crashed"]
 
 
+@pytest.mark.sqlite_only  # a SQLite store from before run records (schema 3): none on PostgreSQL
 def test_runs_left_unfinished_before_run_records_count_as_crashed(tmp_path):
     path = tmp_path / "s.sqlite3"
     conn = sqlite3.connect(path)
@@ -149,21 +145,18 @@ def test_runs_left_unfinished_before_run_records_count_as_crashed(tmp_path):
         store.close()
 
 
-def test_under_the_lock_a_running_row_is_crashed_even_if_its_pid_was_reused(tmp_path):
-    store = Store(tmp_path / "s.sqlite3")
-    try:
-        live_but_unrelated = os.getppid()  # alive: as if the dead run's pid had been reused
-        store.conn.execute("INSERT INTO runs(command, started_at, pid, host) VALUES "
-                           "('run', '2026-11-01T00:00:00+00:00', ?, ?)",
-                           (live_but_unrelated, socket.gethostname()))
-        with store.run("check"):  # no lock: the live pid keeps it 'running'
-            pass
-        assert [r.outcome for r in store.runs()] == ["done", "running"]
-        with store.run("sync", holds_lock=True):
-            pass
-        assert [r.outcome for r in store.runs()] == ["done", "done", "crashed"]
-    finally:
-        store.close()
+def test_under_the_lock_a_running_row_is_crashed_even_if_its_pid_was_reused(new_store):
+    store = new_store
+    live_but_unrelated = os.getppid()  # alive: as if the dead run's pid had been reused
+    store.conn.execute("INSERT INTO runs(command, started_at, pid, host) VALUES "
+                       "('run', '2026-11-01T00:00:00+00:00', ?, ?)",
+                       (live_but_unrelated, socket.gethostname()))
+    with store.run("check"):  # no lock: the live pid keeps it 'running'
+        pass
+    assert [r.outcome for r in store.runs()] == ["done", "running"]
+    with store.run("sync", holds_lock=True):
+        pass
+    assert [r.outcome for r in store.runs()] == ["done", "done", "crashed"]
 
 
 @pytest.mark.parametrize("limit", ["0", "-3", "x"])

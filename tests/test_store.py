@@ -1,6 +1,6 @@
 """The store: migrations, revisions only on change, cursor moves with the data.
 
-The tests taking ``new_store`` run against SQLite and PostgreSQL both."""
+The tests taking ``new_store`` (conftest) run against SQLite and PostgreSQL both."""
 
 from __future__ import annotations
 
@@ -15,24 +15,12 @@ from pmsync.model import Link, WorkItem
 from pmsync.store import AlertEntry, PageEntry, Store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_store(request, tmp_path):
-    """A fresh, empty store of each kind."""
-    if request.param == "sqlite":
-        store = Store(tmp_path / "s.sqlite3")
-    else:
-        import os
-
-        store = Store(request.getfixturevalue("pg_url"), os.environ.get("PMSYNC_TEST_PG_PASSWORD"))
-    yield store
-    store.close()
-
-
 def story(title="t", updated=1) -> WorkItem:
     return WorkItem("jira:PAY-1", "story", title, "To Do", "todo",
                     updated=datetime(2026, 11, updated, tzinfo=UTC))
 
 
+@pytest.mark.sqlite_only  # SQLite's user_version and WAL; test_a_postgres_store_reopens_at_its_version
 def test_schema_is_versioned_and_reopens(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = Store(path)
@@ -45,6 +33,7 @@ def test_schema_is_versioned_and_reopens(tmp_path):
     Store(path).close()  # idempotent
 
 
+@pytest.mark.sqlite_only  # the SQLite file's user_version; PostgreSQL's in test_a_postgres_store_reopens
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "s.sqlite3"
     conn = sqlite3.connect(path)

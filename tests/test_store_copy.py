@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import PG_PASSWORD_ENV
+import pytest
+
+from conftest import PG_PASSWORD_ENV, pg_store_lines
 
 
+@pytest.mark.sqlite_only  # copies a SQLite store to PostgreSQL: the source is SQLite
 def test_copy_then_run_on_postgres_is_incremental_and_posts_nothing_twice(
         sandbox, pmsync, config_path, pg_url, open_store):
     code, out, err = pmsync("run")
@@ -21,8 +24,7 @@ def test_copy_then_run_on_postgres_is_incremental_and_posts_nothing_twice(
     code, _, err = pmsync("store", "copy", "--to", pg_url, "--password-env", PG_PASSWORD_ENV)
     assert code == 5 and "already holds a store" in err  # never over a store
 
-    config_path.write_text(f'store = "{pg_url}"\nstore_password_env = "{PG_PASSWORD_ENV}"\n'
-                           + config_path.read_text())
+    config_path.write_text(pg_store_lines(pg_url) + config_path.read_text())
     code, out, err = pmsync("run")
     assert code == 0, err
     assert "(full)" not in out and "(incremental)" in out

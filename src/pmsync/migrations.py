@@ -223,6 +223,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 def migrate_postgres(conn) -> int:
     """The same migrations on PostgreSQL, each in one transaction with its version bump.
     An advisory transaction lock keeps two runners starting at once from both migrating."""
+    from psycopg import ProgrammingError
+
     from pmsync.pgstore import lock_key, translate_ddl
 
     # Under the lock too: two runners' CREATE TABLE IF NOT EXISTS at once can collide.
@@ -253,7 +255,14 @@ def migrate_postgres(conn) -> int:
                         f"a PostgreSQL database, but not a pmsync store (it holds "
                         f"{', '.join(sorted(foreign)[:5])}); give pmsync a database of its own")
             if current < number:
-                conn.script(POSTGRES_ONLY.get(number) or translate_ddl(MIGRATIONS[number - 1]))
+                try:
+                    conn.script(POSTGRES_ONLY.get(number)
+                                or translate_ddl(MIGRATIONS[number - 1]))
+                except ProgrammingError as exc:  # SQLSTATE class 42: not these tables' DDL
+                    raise SchemaError(
+                        f"half-migrated: migration {number} of {len(MIGRATIONS)} does not "
+                        f"apply to its tables ({str(exc).strip().splitlines()[0]})",
+                        rebuildable=True) from None
                 conn.execute("DELETE FROM pmsync_schema")
                 conn.execute("INSERT INTO pmsync_schema VALUES (?)", (number,))
         except BaseException:
@@ -267,5 +276,6 @@ def migrate_postgres(conn) -> int:
             "current_schema() AND table_name = ?", (table,))}
         missing += [f"{table}.{c}" for c in sorted(columns - present)] if present else [table]
     if missing:
-        raise SchemaError(f"half-migrated or edited: missing {', '.join(sorted(missing)[:5])}")
+        raise SchemaError(f"half-migrated or edited: missing {', '.join(sorted(missing)[:5])}",
+                          rebuildable=True)
     return len(MIGRATIONS)

@@ -114,6 +114,12 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def start_over() -> str:
+    """The way out of a PostgreSQL store whose schema pmsync cannot use (move_aside's twin)."""
+    return ("restore the database from a backup, or point store at an empty database: the "
+            "next run rebuilds the store from the trackers and adopts its comments and pages")
+
+
 def store_error(url: str, exc: BaseException) -> StateError:
     return StateError(f"{shown(url)}: the PostgreSQL store failed ({_first_line(exc)}); check "
                       "the server is up and the user may write the database; the unfinished "

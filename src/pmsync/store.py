@@ -217,7 +217,7 @@ class Store:
             raise store_error(path, exc) from None
 
     def _open_postgres(self, url: str, password: str | None) -> None:
-        from pmsync.pgstore import PgConnection, shown
+        from pmsync.pgstore import PgConnection, shown, start_over
 
         self.path = shown(url)  # what errors name: never the password
         self.conn = PgConnection(url, password)  # type: ignore[assignment]
@@ -226,7 +226,8 @@ class Store:
             self.schema_version = migrate_postgres(self.conn)
         except SchemaError as exc:
             self.conn.close()
-            raise StateError(f"{self.path}: {exc}") from None
+            raise StateError(f"{self.path}: {exc}" + (f"; {start_over()}" if exc.rebuildable
+                                                      else "")) from None
         except self.errors as exc:
             self.conn.close()
             raise self._error(exc) from None
