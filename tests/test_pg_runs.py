@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import PG_PASSWORD_ENV
+from conftest import PG_PASSWORD_ENV, _write_config, pg_store_lines
 from pmsync.cli import main
 from pmsync.pgstore import RUN_LOCK_CLASS
 from pmsync.sandbox import Sandbox
@@ -31,11 +31,8 @@ def slow_sandbox():
 
 
 @pytest.fixture
-def pg_config(slow_sandbox, tmp_path, monkeypatch, write_config, pg_url):
-    path = write_config(slow_sandbox, tmp_path, monkeypatch)
-    path.write_text(f'store = "{pg_url}"\nstore_password_env = "{PG_PASSWORD_ENV}"\n'
-                    + path.read_text())
-    return path
+def pg_config(slow_sandbox, tmp_path, monkeypatch, pg_url):
+    return _write_config(slow_sandbox, tmp_path, monkeypatch, store_lines=pg_store_lines(pg_url))
 
 
 @pytest.fixture

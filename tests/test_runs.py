@@ -145,6 +145,7 @@ def test_runs_left_unfinished_before_run_records_count_as_crashed(tmp_path):
         store.close()
 
 
+@pytest.mark.sqlite_only  # the same-host pid check; PostgreSQL asks the run's lock (test_pg_runs)
 def test_under_the_lock_a_running_row_is_crashed_even_if_its_pid_was_reused(new_store):
     store = new_store
     live_but_unrelated = os.getppid()  # alive: as if the dead run's pid had been reused
