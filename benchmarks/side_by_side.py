@@ -371,6 +371,22 @@ def _row(t: Tally, floor: float, fewest: float, fewest_bytes: float) -> dict:
         "failed": t.failed}
 
 
+def _versus_pmsync(rows: list[dict]) -> None:
+    """Each contender's median wall ÷ pmsync's (the closing note's ratios), into its row."""
+    ours = next((r for r in rows if r["name"].startswith("pmsync")), None)
+    if ours is None:
+        return
+    ratios = []
+    for row in rows:
+        row["wall_over_pmsync"] = row["wall_median"] / ours["wall_median"]
+        if row is not ours and row["name"] != "raw floor":
+            partial = "" if row.get("complete_every_round") in (True, None) else ", incomplete"
+            ratios.append(f"{row['name']} {row['wall_over_pmsync']:.2f}{partial}")
+    floor = (f"{ours['wall_over_floor']:.2f} x the floor; " if ours.get("wall_over_floor")
+             else "")
+    print(f"{ours['name']}: {floor}each contender's wall ÷ pmsync's: {'; '.join(ratios)}")
+
+
 def _report(tallies: dict[str, Tally], args: argparse.Namespace) -> int:
     rows: list[dict] = []
     for side, names in (("Jira", JIRA_SIDE), ("ClickUp", CLICKUP_SIDE)):
@@ -420,6 +436,7 @@ def _report(tallies: dict[str, Tally], args: argparse.Namespace) -> int:
                   f"{row['bytes_over_fewest']:5.2f} {row['request_bytes'] / 2**20:7.2f} "
                   f"{row['cpu']:6.2f} {row['peak_rss_mib']:7.1f} {records:>11} {entries:>17} "
                   f"{complete}{extra}{later}")
+        _versus_pmsync([r for r in rows if r.get("side") == side and r.get("wall_median")])
         for row in rows:
             if row.get("side") == side and row.get("requests_by_kind"):
                 kinds = ", ".join(f"{n:g} {k}" for k, n in row["requests_by_kind"].items())
