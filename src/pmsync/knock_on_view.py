@@ -116,17 +116,26 @@ def late_from_other_lines(portfolio: Portfolio, line: str,
     """The line's open work (not epics) whose earliest finish is after its planned finish
     because of a root in another line, latest first."""
     schedule = portfolio_schedule(portfolio, forecast_settings)
-    rows = []
+    by_line = portfolio.memo(("late-from-other-lines", id(schedule)),
+                             lambda: _late_by_line(portfolio, schedule))
+    return by_line.get(line, [])
+
+
+def _late_by_line(portfolio: Portfolio, schedule: Any) -> dict[str | None, list[LateFromElsewhere]]:
+    """Every line's rows at once: one pass over the schedule for all the reviews."""
+    out: dict[str | None, list[LateFromElsewhere]] = {}
     for _, item, _ in schedule.late():
-        if item.product_line != line or item.kind == "epic":
+        if item.kind == "epic":
             continue
         dates = schedule.dates(item.key)
         if dates.days_late < 1 or dates.root == item.key:
             continue
         root = schedule.dates(dates.root)
-        if root.line == line:
+        if root.line == item.product_line:
             continue
         names = [portfolio.items[k].name for k in schedule.chain_keys(item.key)]
-        rows.append(LateFromElsewhere(dates, root, " → ".join(names)))
-    rows.sort(key=lambda r: (-r.dates.days_late, r.item.key))
-    return rows
+        out.setdefault(item.product_line, []).append(
+            LateFromElsewhere(dates, root, " → ".join(names)))
+    for rows in out.values():
+        rows.sort(key=lambda r: (-r.dates.days_late, r.item.key))
+    return out

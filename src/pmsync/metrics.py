@@ -290,7 +290,8 @@ class LineForecast:
 
     def __init__(self, portfolio: Portfolio, line: str | None, settings: ForecastSettings):
         self.portfolio, self.settings = portfolio, settings
-        items = [i for i in portfolio.items.values() if i.product_line == line]
+        self._epics: dict[str, EpicForecast | None] = {}
+        items = portfolio.items_by_line.get(line, [])
         self.by_points = any(i.estimate for i in items if i.kind != "epic")
         self.unit = "points" if self.by_points else "items"
         samples = weekly_throughput(portfolio, items, settings.weeks, self.by_points)
@@ -305,7 +306,13 @@ class LineForecast:
 
     def epic(self, epic: WorkItem) -> EpicForecast | None:
         """The epic's p50 and configured-percentile finish; None when nothing is left or
-        the line has no throughput to forecast from."""
+        the line has no throughput to forecast from. Once per epic (the rules, the
+        schedule and every page ask)."""
+        if epic.key not in self._epics:
+            self._epics[epic.key] = self._epic(epic)
+        return self._epics[epic.key]
+
+    def _epic(self, epic: WorkItem) -> EpicForecast | None:
         remaining = self.remaining(epic)
         if self.curves is None or remaining <= 0:
             return None

@@ -185,6 +185,15 @@ class Portfolio:
                 out[item.parent_key].append(item)
         return out
 
+    @cached_property
+    def items_by_line(self) -> dict[str | None, list[WorkItem]]:
+        """Every item by its product line, in the portfolio's order (per-line figures
+        read their line's items from here instead of scanning every item per line)."""
+        out: dict[str | None, list[WorkItem]] = defaultdict(list)
+        for item in self.items.values():
+            out[item.product_line].append(item)
+        return dict(out)
+
     def epic_of(self, key: str) -> WorkItem | None:
         """The item itself if it is an epic, else the nearest epic above it."""
         seen: set[str] = set()

@@ -9,6 +9,7 @@ tracker (e.g. Confluence) and updated in place; a local HTML copy is written too
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ def metric_settings(ws: Workspace) -> SettingsOf:
     forecast = ws.registry.rules.get("forecast-after-due")
     overcommitted = ws.registry.rules.get("sprint-overcommitted")
 
+    @functools.cache  # asked per epic by every page: worked out once per line
     def settings_of(line: str | None) -> MetricSettings:
         out = MetricSettings()
         if forecast is not None:
