@@ -66,13 +66,13 @@ class EchoingServer(BaseHTTPRequestHandler):
 
 
 def test_an_authorization_header_echoed_in_an_error_body_is_masked(tmp_path, capsys,
-                                                                   monkeypatch):
+                                                                   monkeypatch, store_for):
     server = ThreadingHTTPServer(("127.0.0.1", 0), EchoingServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         monkeypatch.setenv("ECHO_TOKEN", TOKEN)
         config = tmp_path / "pmsync.toml"
-        config.write_text(f"""
+        config.write_text(store_for(tmp_path) + f"""
 [trackers.jira]
 kind = "jira"
 url = "http://127.0.0.1:{server.server_port}"
