@@ -17,6 +17,10 @@ comment, page or Doc of ours twice) and mismatches (a trial whose end state diff
 the uninterrupted run's). The last two must be 0.
 
     .venv/bin/python benchmarks/kill_run.py [--trials 50] [--seed 1] [--size 60]
+
+With ``--store postgresql://USER@HOST:PORT/DB`` (a server pmsync may create databases on;
+the password in the variable ``--password-env`` names) every run keeps its store in a
+fresh database of its own there, dropped at the end, instead of the SQLite file.
 """
 
 from __future__ import annotations
@@ -31,23 +35,56 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from _common import free_port
 
+from pmsync.config import load_config
 from pmsync.demo import CLICKUP_TOKEN_ENV, TOKEN_ENV, demo_config
+from pmsync.plugins import default_registry
 from pmsync.sandbox import Sandbox
 from pmsync_jira.connector import read_marker
 
 
-def write_config(sandbox: Sandbox, folder: Path) -> Path:
+class Databases:
+    """With --store: a fresh PostgreSQL database per run on that server, dropped at the end.
+    Without: nothing (each run's SQLite store is a file in its own folder)."""
+
+    def __init__(self, server: str | None, password_env: str):
+        self.server, self.password_env, self.names = server, password_env, []
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self.server, password=os.environ.get(self.password_env),
+                               autocommit=True)
+
+    def store_lines(self) -> str:
+        if not self.server:
+            return ""
+        name = f"pmsync_kill_{uuid.uuid4().hex[:12]}"
+        with self._admin() as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        self.names.append(name)
+        url = self.server.rsplit("/", 1)[0] + "/" + name
+        return f'store = "{url}"\nstore_password_env = "{self.password_env}"\n'
+
+    def drop_all(self) -> None:
+        if self.names:
+            with self._admin() as admin:
+                for name in self.names:
+                    admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def write_config(sandbox: Sandbox, folder: Path, databases: Databases) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = demo_config(sandbox.url, sandbox.site.account.email, sandbox.clickup.team_id)
     text = text.replace('pages_space = "PM"', 'pages_space = "PM"\nretry_backoff = 0')
     text = text.replace('link_tracker = "jira"', 'link_tracker = "jira"\nretry_backoff = 0')
-    (folder / "pmsync.toml").write_text(text)
+    (folder / "pmsync.toml").write_text(databases.store_lines() + text)
     return folder / "pmsync.toml"
 
 
@@ -68,8 +105,30 @@ def run_to_the_end(config: Path, env: dict[str, str]) -> tuple[int, float, str]:
     return proc.returncode, time.perf_counter() - start, err
 
 
-def store_state(store: Path) -> dict[str, Any]:
-    conn = sqlite3.connect(store)
+class NoStore(Exception):
+    """The run was killed before its store (or its schema) was there."""
+
+
+def store_state(config: Path) -> dict[str, Any]:
+    """The store's end state, read straight from the database the config names."""
+    settings = load_config(config, default_registry())
+    if settings.store_url:
+        import psycopg
+
+        try:
+            conn = psycopg.connect(settings.store_url, password=settings.store_password())
+            conn.execute("SELECT 1 FROM alerts, pages LIMIT 1")
+        except psycopg.Error:
+            raise NoStore from None
+    elif not settings.store_path.exists():
+        raise NoStore
+    else:
+        conn = sqlite3.connect(settings.store_path)
+        try:
+            conn.execute("SELECT 1 FROM alerts, pages LIMIT 1")
+        except sqlite3.Error:
+            conn.close()
+            raise NoStore from None
     try:
         return {
             # Without `updated`: a comment pmsync posted moves its epic's updated time (Jira
@@ -122,19 +181,15 @@ def tracker_state(sandbox: Sandbox) -> tuple[dict[str, Any], int]:
 
 def end_state(sandbox: Sandbox, config: Path) -> tuple[dict[str, Any], int]:
     trackers, duplicates = tracker_state(sandbox)
-    return {"store": store_state(config.parent / "state" / "pmsync.sqlite3"),
-            "trackers": trackers}, duplicates
+    return {"store": store_state(config), "trackers": trackers}, duplicates
 
 
 def phase(config: Path, sandbox: Sandbox, reference: dict[str, Any]) -> str:
     """Where the kill landed, read from what it left: the step that was not finished."""
-    store = config.parent / "state" / "pmsync.sqlite3"
-    if not store.exists():
-        return "start-up"
     try:
-        state = store_state(store)
-    except sqlite3.Error:
-        return "start-up"  # killed while the schema was being made
+        state = store_state(config)
+    except NoStore:
+        return "start-up"  # killed before the store or its schema was made
     if len(state["records"]) < len(reference["store"]["records"]) // 2:
         return "sync"
     if len(state["pages"]) < len(reference["store"]["pages"]):
@@ -180,14 +235,27 @@ def main() -> None:
                         help="TERM / INT: the run must also exit 143 / 130 with one line")
     parser.add_argument("--latency", type=float, default=0.01,
                         help="seconds the sandbox adds to each answer: spreads the kill points")
+    parser.add_argument("--store", metavar="POSTGRESQL_URL",
+                        help="a PostgreSQL server (its admin user): each run gets a fresh "
+                        "database there instead of a SQLite file")
+    parser.add_argument("--password-env", default="PMSYNC_TEST_PG_PASSWORD",
+                        help="the variable holding --store's password")
     args = parser.parse_args()
+    databases = Databases(args.store, args.password_env)
+    try:
+        trials(args, databases)
+    finally:
+        databases.drop_all()
+
+
+def trials(args, databases: Databases) -> None:
     args.port = free_port()
     quiet_sandbox_threads()
     rng = random.Random(args.seed)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         with sandbox(args) as sb:  # the reference: a run nobody interrupts
-            config = write_config(sb, Path(tmp) / "reference")
+            config = write_config(sb, Path(tmp) / "reference", databases)
             code, seconds, err = run_to_the_end(config, environment(sb))
             if code != 0:
                 sys.exit(f"the uninterrupted run failed (exit {code}): {err[-500:]}")
@@ -201,7 +269,7 @@ def main() -> None:
         for n in range(args.trials):
             delay = rng.uniform(0.05, seconds * 0.9)  # the last tenth: mostly already done
             with sandbox(args) as sb:
-                config = write_config(sb, Path(tmp) / f"trial-{n}")
+                config = write_config(sb, Path(tmp) / f"trial-{n}", databases)
                 env = environment(sb)
                 proc = start_run(config, env)
                 time.sleep(delay)
