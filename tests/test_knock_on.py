@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -265,8 +264,9 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
         items = {i["key"]: i["days_late"] for i in got["items"]}
         epics = {e["key"]: e["days_late"] for e in got["epics"]}
         # "now" is read while the command runs: the answer is the one for a moment in it.
-        assert (items, epics) in [by_hand(site, slip, moment, epic, f"jira:{web_epic}", pay,
-                                          sync, admin, banner, analytics)
+        assert (items, epics) in [by_hand(site, sandbox.clickup, slip, moment, epic,
+                                          f"jira:{web_epic}", pay, sync, admin, banner,
+                                          analytics)
                                   for moment in (before, after)], (slip, items, epics)
         assert got["subject"]["reason"] == ("overdue" if slip == 0 else "slip")
         assert got["releases"] == []
@@ -290,21 +290,26 @@ def test_planted_chain_end_to_end(sandbox, tmp_path, monkeypatch, capsys, write_
     assert len(sandbox.writes) == writes
 
 
-def by_hand(site, slip, now, epic, web_epic, pay, sync, admin, banner, analytics):
-    """Days late per item and per epic, worked out from the seed's dates: Jira's in the
-    site's calendar, ClickUp's in UTC; each start is the later of its own and its
-    blocker's finish, each finish that start plus the planned span; the root, overdue,
-    finishes ``now`` (+ the slip)."""
+def by_hand(site, clickup, slip, now, epic, web_epic, pay, sync, admin, banner, analytics):
+    """Days late per item and per epic, worked out from the seed's dates. Each seed counts
+    its days from its own site's today (Jira's in New York, ClickUp's in UTC: a day apart
+    from 00:00 to 05:00 UTC). A date-only plan is read on one clock, UTC, as
+    Portfolio._plan documents. Each start is the later of its own and its blocker's
+    finish, each finish that start plus the planned span; the root, overdue, finishes
+    ``now`` (+ the slip)."""
     root_due = next(date.fromisoformat(i["fields"]["duedate"]) for i in site.issues.values()
                     if i["fields"]["summary"] == "Wallet token vault migration")
-    today = root_due + timedelta(days=3)
-    jira, utc = ZoneInfo(site.account.time_zone), UTC
+    jira_today = root_due + timedelta(days=3)
+    sync_task = clickup.tasks[sync.split(":")[1]]
+    clickup_today = (datetime.fromtimestamp(int(sync_task["start_date"]) / 1000, UTC).date()
+                     - timedelta(days=7))
+    jira, utc = jira_today, clickup_today  # whose today a day offset counts from
 
-    def start(day, zone):
-        return int(datetime.combine(today + timedelta(days=day), dtime.min, zone).timestamp())
+    def start(day, today):
+        return int(datetime.combine(today + timedelta(days=day), dtime.min, UTC).timestamp())
 
-    def end(day, zone):
-        return int(datetime.combine(today + timedelta(days=day), dtime.max, zone).timestamp())
+    def end(day, today):
+        return int(datetime.combine(today + timedelta(days=day), dtime.max, UTC).timestamp())
 
     def late(finish, planned):
         return -(-(finish - planned) // 86400)
