@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from responses import matchers
 
 from pmsync.config import make_tracker
 from pmsync.errors import AuthError
@@ -62,6 +63,10 @@ def search_calls(rsps) -> list[dict[str, list[str]]]:
 def test_full_sync_pages_by_next_page_token_with_basic_auth(connector):
     with responses.RequestsMock() as rsps:
         fixed_calls(rsps)
+        # A full sync on Cloud first lists the project's keys (slices.py), beside the setup.
+        rsps.get(f"{SITE}/rest/api/3/search/jql",
+                 json={"issues": [{"key": f"PAY-{n}"} for n in range(1, 6)], "isLast": True},
+                 match=[matchers.query_param_matcher({"fields": "key"}, strict_match=False)])
         pages = [
             {"issues": [issue(1), issue(2)], "nextPageToken": "t1", "isLast": False},
             {"issues": [issue(3), issue(4)], "nextPageToken": "t2", "isLast": False},
@@ -77,8 +82,10 @@ def test_full_sync_pages_by_next_page_token_with_basic_auth(connector):
         assert batches[-1].cursor["updated"] == "2026-11-21T08:30:00+00:00"
         assert batches[-1].cursor["fields"]["story_points"] == ["customfield_10102"]
 
-        searches = search_calls(rsps)
-        assert len(searches) == 3
+        listing, *searches = search_calls(rsps)
+        assert listing["jql"] == ['project in ("PAY") ORDER BY key ASC']
+        assert listing["maxResults"] == ["5000"] and "expand" not in listing
+        assert len(searches) == 3  # five issues are one range: no slicing below four pages
         assert searches[0]["jql"] == ['project in ("PAY") ORDER BY updated ASC, key ASC']
         assert searches[0]["maxResults"] == ["2"] and "nextPageToken" not in searches[0]
         assert [s["nextPageToken"] for s in searches[1:]] == [["t1"], ["t2"]]

@@ -9,8 +9,8 @@ per hundred changed issues and nothing else.
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
-import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -23,10 +23,10 @@ from pmsync.connector import AlertMessage, Comment, PageRequest, PublishedPage, 
 from pmsync.errors import TrackerError
 from pmsync.kit.cursor import SyncClock
 from pmsync.kit.errors import HttpError
-from pmsync.kit.paginate import prefetched
+from pmsync.kit.paginate import Prefetched, prefetched
 from pmsync.model import Sprint, facet_value, split_key
 from pmsync.once import our_comment, write_once
-from pmsync_jira import adf, mapping, search, wiki
+from pmsync_jira import adf, mapping, search, slices, wiki
 from pmsync_jira.client import JiraSite
 from pmsync_jira.confluence import CloudPages, DataCenterPages, Pages
 
@@ -34,18 +34,12 @@ log = logging.getLogger("pmsync.jira")
 # Searches in flight at once during a sync (one per project): enough to hide the round
 # trips of three projects; the pacer still keeps all of them within the site's budget.
 SEARCHES_AT_ONCE = 4
+SETUP_AT_ONCE = 8  # the setup calls of a full sync and its key listing, side by side
 
 
 def read_marker(body: Any) -> str | None:
     """The fingerprint in a comment's footer: ADF on Cloud, wiki markup on Data Center."""
     return wiki.find_marker(body) if isinstance(body, str) else adf.find_marker(body)
-
-
-def _missing_keys(exc: HttpError) -> set[str]:
-    """The keys a 400 from the search names as not existing."""
-    body = exc.body() if isinstance(exc.body(), dict) else {}
-    text = " ".join(str(m) for m in body.get("errorMessages") or ())
-    return set(re.findall(r"[Aa]n issue with key '([A-Za-z][\w]*-\d+)' does not exist", text))
 
 
 def body_text(body: Any) -> str:
@@ -94,15 +88,25 @@ class JiraConnector:
         state = clock.state
         if state.get("deployment"):
             self.site.deployment = self.site.deployment or state["deployment"]
-        if clock.reconcile:
+        since = None if clock.first else state.get("updated")
+        listing: slices.Listing | None = None
+        setup: SyncBatch | None = None
+        if not clock.reconcile:
+            ids = mapping.FieldIds.from_json(state["fields"])
+            stream = self._search(ids, since, state, clock, None)
+        else:
             state["deployment"] = self.site.detect_deployment()  # v2 or v3: asked first
-            # The setup calls that do not need each other's answers go side by side: a
-            # full sync starts its first search a few round trips sooner (issue 14).
-            with ThreadPoolExecutor(SEARCHES_AT_ONCE, "pmsync-setup") as pool:
+            # The setup calls that do not need each other's answers go side by side, with
+            # the key listing (Cloud) that cuts the search into ranges and tells deletions;
+            # the search starts as soon as the field ids are known, while the sprint and
+            # version lists are still coming (issue 14).
+            lists_keys = self.site.is_cloud and (since is None or clock.detects_removals)
+            with ThreadPoolExecutor(SETUP_AT_ONCE, "pmsync-setup") as pool:
                 def later(work: Any) -> Future[Any]:
                     return pool.submit(contextvars.copy_context().run, work)
 
                 me, fields = later(self.site.myself), later(self.site.fields)
+                keys = later(self._listing) if lists_keys else None
                 boards = self._scrum_boards()
                 estimates = later(lambda: tuple(self._estimation_fields(boards)))
                 board_sprints = later(lambda: list(self._board_sprints(boards)))
@@ -110,37 +114,102 @@ class JiraConnector:
                 state["time_zone"] = me.result().get("timeZone") or "UTC"
                 ids = mapping.discover_fields(fields.result(), self.tracker.options,
                                               estimates.result())
-                sprints, versions = board_sprints.result(), releases.result()
+                listing = keys.result() if keys else None
+                stream = self._search(ids, since, state, clock, listing)
+                try:
+                    sprints, versions = board_sprints.result(), releases.result()
+                except BaseException:
+                    stream.close()
+                    raise
             state.update(fields=ids.as_json(),
                          boards={str(b["id"]): (b.get("location") or {}).get("projectKey")
                                  for b in boards},
                          board_sprints=sorted({int(s.key.rsplit(":", 1)[1]) for s in sprints}))
             log.info("%s: custom fields %s", self.name, ids)
-            yield SyncBatch(sprints=tuple(sprints), releases=versions)
-        ids = mapping.FieldIds.from_json(state["fields"])
+            setup = SyncBatch(sprints=tuple(sprints), releases=versions)
+        try:
+            yield from self._read(stream, setup, ids, state, clock, listing)
+        finally:
+            stream.close()
+
+    def _search(self, ids: mapping.FieldIds, since: str | None, state: dict[str, Any],
+                clock: SyncClock, listing: slices.Listing | None) -> Prefetched:
+        """The search, started: one walk per project, or on a full sync with a listing, per
+        range of keys (slices.py); each fetches its next page while this thread maps and
+        stores the one before. The cursor still moves only at the end, with everything in
+        the one transaction."""
+        zone = state.get("time_zone", "UTC")
+        fields = ids.search_fields()
+        if progress.current().wants_totals:  # one more request, worth it only on a terminal
+            total = len(listing) if listing is not None and since is None else search.count(
+                self.site, self._jql(self.projects, since, zone, clock.overlap))
+            progress.current().sync_total(self.name, total, "issues")
+        if listing is not None and since is None:
+            def jql(part: slices.Slice) -> str:
+                return self._jql([part.project], None, zone, clock.overlap, part.low, part.high)
+
+            walks = [slices.walk(self.site, part, listing, jql, fields, self.page_size)
+                     for part in listing.plan(self.page_size, SEARCHES_AT_ONCE)]
+        else:
+            walks = [search.pages(self.site, self._jql([project], since, zone, clock.overlap),
+                                  fields, self.page_size)
+                     for project in self.projects]
+        return prefetched(walks, at_once=SEARCHES_AT_ONCE)
+
+    def _read(self, stream: Prefetched, setup: SyncBatch | None, ids: mapping.FieldIds,
+              state: dict[str, Any], clock: SyncClock,
+              listing: slices.Listing | None) -> Iterator[SyncBatch]:
+        if setup is not None:
+            yield setup
         self._boards = dict(state.get("boards") or {})
         self._known_sprints = set(state.get("board_sprints") or ())
-        since = None if clock.first else state.get("updated")
         newest = state.get("updated")
         outside: set[str] = set()
-        zone = state.get("time_zone", "UTC")
-        if progress.current().wants_totals:  # one more request, worth it only on a terminal
-            jql = self._jql(self.projects, since, zone, clock.overlap)
-            progress.current().sync_total(self.name, search.count(self.site, jql), "issues")
-        # One search per project, side by side, each fetching its next page while this
-        # thread maps and stores the one before (issue 14); the cursor still moves only
-        # at the end, with everything in the one transaction.
-        walks = [search.pages(self.site, self._jql([project], since, zone, clock.overlap),
-                              ids.search_fields(), self.page_size)
-                 for project in self.projects]
-        for page in prefetched(walks, at_once=SEARCHES_AT_ONCE):
+        seen: set[str] = set()  # the issues the search returned (native keys)
+        for page in itertools.chain(stream, self._unseen(listing, seen, ids)):
             batch, page_newest = self._map_page(page, ids, outside)
             newest = max(filter(None, [newest, page_newest]), default=None)
+            seen.update(raw["key"] for raw in page)
             yield batch
         if outside:
             yield self._outside_issues(outside, ids)
-        present = frozenset(self._all_keys()) if clock.detects_removals else None
+        present = None
+        if clock.detects_removals:
+            found = listing.all() | seen if listing is not None else self._all_keys()
+            present = frozenset(f"{self.name}:{key}" for key in found)
         yield SyncBatch(present_keys=present, cursor=clock.done(updated=newest))
+
+    def _listing(self) -> slices.Listing:
+        """Every key of each project: key-only searches, one per project."""
+        return slices.Listing({project: search.keys(
+            self.site, f"project in ({self._project_list([project])}) ORDER BY key ASC")
+            for project in self.projects})
+
+    def _unseen(self, listing: slices.Listing | None, seen: set[str],
+                ids: mapping.FieldIds) -> Iterator[list[dict[str, Any]]]:
+        """The checklist (slices.py): listed issues no range returned, fetched by key once
+        the ranges are done (evaluated lazily, after the search). A key Jira says no longer
+        exists is left out."""
+        if listing is None:
+            return
+        natives = sorted(listing.all() - seen, key=slices.key_number)
+        if natives:
+            log.info("%s: %d listed issues the ranges did not return: fetched by key",
+                     self.name, len(natives))
+        for start in range(0, len(natives), 100):
+            batch = natives[start:start + 100]
+            while batch:
+                jql = f"key in ({', '.join(batch)})"
+                try:
+                    yield from search.pages(self.site, jql, ids.search_fields(), self.page_size)
+                except HttpError as exc:
+                    missing = search.missing_keys(exc) & set(batch)
+                    if exc.status != 400 or not missing:
+                        raise
+                    listing.gone.update(missing)
+                    batch = [k for k in batch if k not in missing]
+                    continue
+                break
 
     def _map_page(self, page: list[dict[str, Any]], ids: mapping.FieldIds,
                   outside: set[str]) -> tuple[SyncBatch, str | None]:
@@ -210,7 +279,7 @@ class JiraConnector:
                                                                  changelog=False)
                             for raw in page}
                 except HttpError as exc:
-                    missing = _missing_keys(exc) & set(batch)
+                    missing = search.missing_keys(exc) & set(batch)
                     if exc.status != 400 or not missing:
                         raise
                     found.update(dict.fromkeys(missing))
@@ -233,18 +302,21 @@ class JiraConnector:
         return str((issue or {}).get("key") or "") or None
 
     def _all_keys(self) -> set[str]:
-        """Every issue key the projects hold now: a cheap key-only search."""
-        jql = f"project in ({self._project_list()}) ORDER BY key ASC"
-        return {f"{self.name}:{raw['key']}"
-                for page in search.pages(self.site, jql, ["key"], 5000, changelog=False)
-                for raw in page}
+        """Every issue key the projects hold now (Data Center, which lists no keys at the
+        start): a cheap key-only search."""
+        return set(search.keys(self.site, f"project in ({self._project_list()}) ORDER BY key ASC"))
 
-    def _project_list(self) -> str:
-        return ", ".join(f'"{p}"' for p in self.projects)
+    def _project_list(self, projects: list[str] | None = None) -> str:
+        return ", ".join(f'"{p}"' for p in (self.projects if projects is None else projects))
 
     def _jql(self, projects: list[str], since: str | None, time_zone: str,
-             overlap: timedelta) -> str:
-        clause = "project in ({})".format(", ".join(f'"{p}"' for p in projects))
+             overlap: timedelta, low: str | None = None, high: str | None = None) -> str:
+        """The search; ``low`` / ``high``: a range of keys (slices.py), high excluded."""
+        clause = f"project in ({self._project_list(projects)})"
+        if low:
+            clause += f" AND key >= {low}"
+        if high:
+            clause += f" AND key < {high}"
         if since:
             clause += f' AND updated >= "{search.jql_time(since, overlap, time_zone)}"'
         return f"{clause} ORDER BY updated ASC, key ASC"

@@ -3,11 +3,13 @@ comments and the agile lists, each through one of the kit's paginators."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pmsync.kit.errors import HttpError
 from pmsync.kit.paginate import OffsetPaginator, TokenPaginator, paginate, records_at
 from pmsync_jira.client import JiraSite
 
@@ -26,6 +28,20 @@ def pages(site: JiraSite, jql: str, fields: list[str], page_size: int,
             "GET", "/rest/api/3/search/jql", "searching issues",
             params={**params, **({"nextPageToken": token} if token else {})}), paginator)
     return offset_pages(site, "/rest/api/2/search", "searching issues", "issues", params)
+
+
+def missing_keys(exc: HttpError) -> set[str]:
+    """The keys a 400 from the search names as not existing."""
+    body = exc.body() if isinstance(exc.body(), dict) else {}
+    text = " ".join(str(m) for m in body.get("errorMessages") or ())
+    return set(re.findall(r"[Aa]n issue with key '([A-Za-z][\w]*-\d+)' does not exist", text))
+
+
+def keys(site: JiraSite, jql: str) -> Iterator[str]:
+    """Every key the search finds: key-only pages, the largest Jira serves (5,000)."""
+    for page in pages(site, jql, ["key"], 5000, changelog=False):
+        for raw in page:
+            yield raw["key"]
 
 
 def count(site: JiraSite, jql: str) -> int:

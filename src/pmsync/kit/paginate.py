@@ -108,10 +108,13 @@ def paginate(fetch: Callable[[Any], Any], paginator: Paginator) -> Iterator[list
 _DONE = object()
 
 
-def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Iterator[Any]:
+def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Prefetched:
     """The pages of every walk, each walk fetching its next page in a thread of its own
     while the caller maps and stores the page before (issue 14): a walk's next request
     needs only the previous answer's token or offset, never the caller's work on it.
+
+    The walks start at once, before the first page is asked for, so a caller can start
+    the search and finish other work (the setup calls of a sync) while it runs.
 
     At most ``at_once`` requests are in flight (one cursor per walk, e.g. per project);
     each walk holds at most one page ready and one in hand, so memory stays flat however
@@ -119,7 +122,8 @@ def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Iterator[Any]:
     answers give the same order whatever the timing (a record seen twice, e.g. a sprint
     on issues of two projects, is written the same way every run). An error in a walk is
     raised here, where the caller would have seen it; when the caller stops early (an
-    error, Ctrl-C), the walks stop after their request in flight.
+    error, Ctrl-C), ``close()`` (or dropping the iterator) stops the walks after their
+    request in flight.
     """
     slots = threading.Semaphore(max(at_once, 1))
     stop = threading.Event()
@@ -142,19 +146,41 @@ def prefetched(walks: list[Iterator[Any]], at_once: int = 4) -> Iterator[Any]:
     for pages, out in zip(walks, ready, strict=True):
         threading.Thread(target=contextvars.copy_context().run, args=(walk, pages, out),
                          name="pmsync-fetch", daemon=True).start()
-    try:
-        running = list(ready)
-        while running:
-            for out in list(running):
-                page, error = out.get()
-                if error is not None:
-                    raise error
-                if page is _DONE:
-                    running.remove(out)
-                else:
-                    yield page
-    finally:
-        stop.set()  # each walk ends after its request in flight; nobody waits for it
+    return Prefetched(ready, stop)
+
+
+class Prefetched:
+    """The round-robin reader of ``prefetched``'s walks."""
+
+    def __init__(self, ready: list[queue.Queue[tuple[Any, Any]]], stop: threading.Event):
+        self._running = list(ready)
+        self._turn = 0
+        self._stop = stop
+
+    def __iter__(self) -> Prefetched:
+        return self
+
+    def __next__(self) -> Any:
+        while self._running:
+            self._turn %= len(self._running)
+            page, error = self._running[self._turn].get()
+            if error is not None:
+                self.close()
+                raise error
+            if page is _DONE:
+                del self._running[self._turn]  # the next walk moves into this turn
+                continue
+            self._turn += 1
+            return page
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop the walks: each ends after its request in flight; nobody waits for it."""
+        self._stop.set()
+        self._running = []
+
+    def __del__(self) -> None:
+        self._stop.set()
 
 
 def _put(ready: queue.Queue[tuple[Any, Any]], stop: threading.Event, entry: tuple[Any, Any]) -> None:
