@@ -165,17 +165,17 @@ class JiraConnector:
         self._known_sprints = set(state.get("board_sprints") or ())
         newest = state.get("updated")
         outside: set[str] = set()
-        seen: set[str] = set()  # the issues the search returned (native keys)
-        for page in itertools.chain(stream, self._unseen(listing, seen, ids)):
+        for page in itertools.chain(stream, self._unseen(listing, ids)):
             batch, page_newest = self._map_page(page, ids, outside)
             newest = max(filter(None, [newest, page_newest]), default=None)
-            seen.update(raw["key"] for raw in page)
+            if listing is not None:
+                listing.returned(raw["key"] for raw in page)
             yield batch
         if outside:
             yield self._outside_issues(outside, ids)
         present = None
         if clock.detects_removals:
-            found = listing.all() | seen if listing is not None else self._all_keys()
+            found = listing.present() if listing is not None else self._all_keys()
             present = frozenset(f"{self.name}:{key}" for key in found)
         yield SyncBatch(present_keys=present, cursor=clock.done(updated=newest))
 
@@ -185,14 +185,14 @@ class JiraConnector:
             self.site, f"project in ({self._project_list([project])}) ORDER BY key ASC")
             for project in self.projects})
 
-    def _unseen(self, listing: slices.Listing | None, seen: set[str],
+    def _unseen(self, listing: slices.Listing | None,
                 ids: mapping.FieldIds) -> Iterator[list[dict[str, Any]]]:
         """The checklist (slices.py): listed issues no range returned, fetched by key once
         the ranges are done (evaluated lazily, after the search). A key Jira says no longer
         exists is left out."""
         if listing is None:
             return
-        natives = sorted(listing.all() - seen, key=slices.key_number)
+        natives = listing.unreturned()
         if natives:
             log.info("%s: %d listed issues the ranges did not return: fetched by key",
                      self.name, len(natives))

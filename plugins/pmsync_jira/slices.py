@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -51,39 +52,67 @@ class Slice:
 
 
 class Listing:
-    """Every key of each synced project, in key order, as one key-only search found them;
-    and the keys Jira has since said no longer exist (``gone``)."""
+    """Every key of each synced project, as one key-only search found them; which of them
+    the search has returned so far; and the keys Jira has since said no longer exist.
+
+    Held as numbers (an array per project, a byte per number for "returned"), not as
+    strings and sets: 50,000 keys take under a megabyte, so a sync's memory stays flat
+    however many issues there are (issue 14)."""
 
     def __init__(self, keys: dict[str, Iterable[str]]):
-        self.keys = {project: sorted(set(found), key=key_number)
-                     for project, found in keys.items()}
+        self.numbers = {project: array("q", sorted({key_number(k) for k in found}))
+                        for project, found in keys.items()}
+        self._returned = {project: bytearray((numbers[-1] + 1) if numbers else 0)
+                          for project, numbers in self.numbers.items()}
+        self._new: set[str] = set()  # returned, not listed: created since the listing
         self.gone: set[str] = set()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return sum(len(keys) for keys in self.keys.values())
+        return sum(len(numbers) for numbers in self.numbers.values())
 
-    def all(self) -> set[str]:
-        """The listed keys Jira has not since said are gone."""
-        return {key for keys in self.keys.values() for key in keys} - self.gone
+    def returned(self, keys: Iterable[str]) -> None:
+        """The search returned these issues."""
+        for key in keys:
+            project, _, number = key.rpartition("-")
+            marks = self._returned.get(project)
+            if marks is not None and number.isdigit() and int(number) < len(marks):
+                marks[int(number)] = 1
+            else:
+                self._new.add(key)
+
+    def unreturned(self) -> list[str]:
+        """Listed keys the search has not returned and Jira has not said are gone."""
+        return [key for project, numbers in self.numbers.items()
+                for number in numbers if not self._returned[project][number]
+                for key in (f"{project}-{number}",) if key not in self.gone]
+
+    def present(self) -> set[str]:
+        """Every key the projects hold, as far as the listing and the search tell."""
+        return {f"{project}-{number}" for project, numbers in self.numbers.items()
+                for number in numbers} - self.gone | self._new
 
     def next_after(self, key: str) -> str | None:
         """``key`` is gone: the first listed key after it that is not (None: none is)."""
         with self._lock:
             self.gone.add(key)
-            keys = self.keys.get(key.rpartition("-")[0], [])
-            start = bisect_right([key_number(k) for k in keys], key_number(key))
-            return next((k for k in keys[start:] if k not in self.gone), None)
+            project = key.rpartition("-")[0]
+            numbers = self.numbers.get(project, array("q"))
+            for number in numbers[bisect_right(numbers, key_number(key)):]:
+                if f"{project}-{number}" not in self.gone:
+                    return f"{project}-{number}"
+            return None
 
     def plan(self, page_size: int, at_once: int) -> list[Slice]:
         """Ranges of about equal size: enough for ``at_once`` walks in all, none under
         MIN_PAGES_PER_SLICE pages; a small project stays one range."""
-        pages = {p: math.ceil(len(keys) / page_size) for p, keys in self.keys.items()}
+        pages = {p: math.ceil(len(numbers) / page_size) for p, numbers in self.numbers.items()}
         per_slice = max(MIN_PAGES_PER_SLICE, math.ceil(sum(pages.values()) / max(at_once, 1)))
         slices = []
-        for project, keys in self.keys.items():
-            count = max(1, min(math.ceil(pages[project] / per_slice), len(keys)))
-            bounds = [None, *(keys[n * len(keys) // count] for n in range(1, count)), None]
+        for project, numbers in self.numbers.items():
+            count = max(1, min(math.ceil(pages[project] / per_slice), len(numbers)))
+            bounds = [None, *(f"{project}-{numbers[n * len(numbers) // count]}"
+                              for n in range(1, count)), None]
             slices += [Slice(project, low, high) for low, high in itertools.pairwise(bounds)]
         return slices
 
