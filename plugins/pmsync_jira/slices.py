@@ -104,15 +104,18 @@ class Listing:
             return None
 
     def plan(self, page_size: int, at_once: int) -> list[Slice]:
-        """Ranges of about equal size: enough for ``at_once`` walks in all, none under
-        MIN_PAGES_PER_SLICE pages; a small project stays one range."""
+        """Ranges of about equal size, in whole pages: enough for ``at_once`` walks in
+        all, none under MIN_PAGES_PER_SLICE pages; a small project stays one range."""
         pages = {p: math.ceil(len(numbers) / page_size) for p, numbers in self.numbers.items()}
         per_slice = max(MIN_PAGES_PER_SLICE, math.ceil(sum(pages.values()) / max(at_once, 1)))
         slices = []
         for project, numbers in self.numbers.items():
             count = max(1, min(math.ceil(pages[project] / per_slice), len(numbers)))
-            bounds = [None, *(f"{project}-{numbers[n * len(numbers) // count]}"
-                              for n in range(1, count)), None]
+            # Whole pages a range (but the last): cut anywhere else, each range would end
+            # on a short page, a request more per range than one walk needs.
+            size = math.ceil(len(numbers) / count / page_size) * page_size
+            bounds = [None, *(f"{project}-{numbers[n * size]}" for n in range(1, count)
+                              if n * size < len(numbers)), None]
             slices += [Slice(project, low, high) for low, high in itertools.pairwise(bounds)]
         return slices
 
