@@ -27,7 +27,7 @@ from pmsync.errors import PmsyncError
 from pmsync.model import Finding
 from pmsync.portfolio import Portfolio
 from pmsync.review import MetricSettings, SettingsOf, roadmap, sprint_review
-from pmsync.store import PageEntry, content_hash
+from pmsync.store import PageEntry, content_hash, gc_paused
 from pmsync.untrusted import clean, field_text, safe_url
 from pmsync.workspace import Workspace
 
@@ -191,7 +191,10 @@ def publish_reports(ws: Workspace, findings: list[Finding], portfolio: Portfolio
     stop the others. Trackers in ``skip_trackers`` (unreachable this run) get no pages."""
     envs = {"html": template_env(ws), "confluence": template_env(ws)}
     results = []
-    jobs = report_jobs(ws, findings, portfolio)
+    # As in run_check: what the pages are built from makes no reference cycles, and the
+    # cyclic GC would walk every record of the portfolio again and again meanwhile.
+    with gc_paused():
+        jobs = report_jobs(ws, findings, portfolio)
     shown = progress.current()
     shown.publishing(len(jobs))
     for job in jobs:

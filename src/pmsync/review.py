@@ -232,9 +232,13 @@ def cross_line_links(portfolio: Portfolio) -> dict[str | None, CrossLine]:
     def compute() -> dict[str | None, CrossLine]:
         out: dict[str | None, CrossLine] = {}
         for _, blocker, blocked in portfolio.dependencies:
-            if blocker.product_line != blocked.product_line:
-                out.setdefault(blocked.product_line, ([], []))[0].append((blocked, blocker))
-                out.setdefault(blocker.product_line, ([], []))[1].append((blocker, blocked))
+            ours, theirs = blocked.product_line, blocker.product_line
+            if ours != theirs:
+                for line in (ours, theirs):
+                    if line not in out:
+                        out[line] = ([], [])
+                out[ours][0].append((blocked, blocker))
+                out[theirs][1].append((blocker, blocked))
         return out
 
     return portfolio.memo(("cross-line-links",), compute)
