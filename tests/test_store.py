@@ -174,3 +174,41 @@ def test_runners_starting_at_once_on_a_new_postgres_store_all_open_it(pg_url):
 
     with ThreadPoolExecutor(6) as pool:
         assert all(pool.map(open_close, range(6)))
+
+
+def test_large_batches_store_what_row_by_row_writes_store(new_store):
+    """Past pgstore.BULK_ROWS PostgreSQL takes rows by COPY and one INSERT ... SELECT:
+    the same rows, revisions and counts as one statement per row, duplicates included."""
+    from pmsync.model import Change
+    from pmsync.pgstore import BULK_ROWS
+
+    store, size = new_store, BULK_ROWS + 500
+    first = store.begin_run("sync")
+    items = [WorkItem(f"jira:PAY-{n}", "story", f"t{n}", "To Do", "todo", estimate=float(n % 5))
+             for n in range(size)]
+    with store.transaction():
+        assert store.upsert("jira", items, first) == size
+    second = store.begin_run("sync")
+    renamed = [WorkItem(f"jira:PAY-{n}", "story", f"renamed {n}", "To Do", "todo")
+               for n in range(0, size, 2)]
+    # A key twice in one batch (the last one stands), and new keys beside changed ones.
+    twice = [WorkItem("jira:PAY-1", "story", "first", "To Do", "todo"),
+             WorkItem("jira:PAY-1", "story", "last", "Done", "done")]
+    new = [WorkItem(f"jira:WEB-{n}", "story", f"w{n}", "To Do", "todo") for n in range(BULK_ROWS)]
+    with store.transaction():
+        assert store.upsert("jira", [*renamed, *twice, *new], second) == len(renamed) + 2 + len(new)
+    stored = {item.key: item for item in store.current("item")}
+    assert len(stored) == size + len(new)
+    assert stored["jira:PAY-0"].title == "renamed 0" and stored["jira:PAY-3"].title == "t3"
+    assert (stored["jira:PAY-1"].title, stored["jira:PAY-1"].status) == ("last", "Done")
+    assert stored["jira:PAY-4"].estimate is None and stored["jira:PAY-3"].estimate == 3.0
+    revisions = store.conn.execute("SELECT run_id, COUNT(*) FROM revisions GROUP BY run_id "
+                                   "ORDER BY run_id").fetchall()
+    assert [tuple(r) for r in revisions] == [(first, size), (second, len(renamed) + 1 + len(new))]
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    changes = [Change(f"jira:PAY-{n}", "status", at, None, "Done", str(n)) for n in range(size)]
+    with store.transaction():
+        assert store.add_changes(changes) == size
+        assert store.add_changes(changes[:BULK_ROWS] + [
+            Change("jira:PAY-0", "status", at, "Done", None, "new")]) == 1  # the rest known
+    assert len(store.changes()) == size + 1
