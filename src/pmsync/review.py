@@ -239,6 +239,12 @@ def cross_line_links(portfolio: Portfolio) -> dict[str | None, CrossLine]:
                         out[line] = ([], [])
                 out[ours][0].append((blocked, blocker))
                 out[theirs][1].append((blocker, blocked))
+        # In key order, not the store's: PostgreSQL hands rows back in heap order, which
+        # every UPDATE changes, so the same links could come back in another order and
+        # republish a page whose content did not change.
+        for pairs in out.values():
+            for links in pairs:
+                links.sort(key=lambda pair: (natural(pair[0].key), natural(pair[1].key)))
         return out
 
     return portfolio.memo(("cross-line-links",), compute)
@@ -306,7 +312,7 @@ def _conflict_edges(portfolio: Portfolio, findings: list[Finding]
     edges = [(blocker, blocked, (blocked.key, blocker.key) in conflicted)
              for link, blocker, blocked in portfolio.dependencies
              if blocker.product_line != blocked.product_line and _open(link, blocker, blocked)]
-    edges.sort(key=lambda e: (not e[2], natural(e[1].key)))
+    edges.sort(key=lambda e: (not e[2], natural(e[1].key), natural(e[0].key)))
     return edges
 
 
