@@ -46,6 +46,7 @@ from completeness import METRICS_STEPS  # noqa: E402
 from jira_sync import FLOOR  # noqa: E402
 from tap_clickup import LAUNCHER as TAP_CLICKUP_LAUNCHER  # noqa: E402
 
+from pmsync.sandbox import parse_rate  # noqa: E402
 from pmsync.sandbox.site import DEFAULT_FIELD_IDS  # noqa: E402
 from pmsync.sandbox.tls import make_certificate  # noqa: E402
 from pmsync_jira.mapping import SYSTEM_FIELDS  # noqa: E402
@@ -127,6 +128,13 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900,
                         help="seconds a run may take before it is killed and failed (900)")
     args = parser.parse_args()
+    try:
+        parse_rate(args.clickup_rate)
+    except ValueError as exc:
+        parser.error(f"--clickup-rate: {exc}")
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep {args.keep}: not empty (a kept pmsync store would make the next "
+                     f"sync incremental); give a new or empty folder")
     names = [n for n in JIRA_SIDE + (CLICKUP_SIDE if args.clickup else [])
              if n == "raw floor" or not args.only or n in args.only]
     clients = {c.name: c for c in CLIENTS}
