@@ -148,11 +148,16 @@ def bounds_met(rows: list[tuple[int, float, float]], what: str) -> bool:
     return ok
 
 
-def main() -> int:
+def size_arguments() -> argparse.Namespace:
+    """--sizes and --stores, shared with report.py (it measures over the same stores)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
     parser.add_argument("--stores", type=Path, help="keep and reuse the generated stores here")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = size_arguments()
     rows = []
     for size in args.sizes:
         start = time.perf_counter()

@@ -12,13 +12,12 @@ the size of the pages it wrote. Bounds as check.py's: at most ~linear growth,
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from check import bounds_met, prepare, run_pmsync
+from check import bounds_met, prepare, run_pmsync, size_arguments
 
 
 def measure(size: int, stores: Path | None = None) -> tuple[float, float, int, int, float]:
@@ -31,10 +30,7 @@ def measure(size: int, stores: Path | None = None) -> tuple[float, float, int, i
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
-    parser.add_argument("--stores", type=Path, help="keep and reuse the generated stores here")
-    args = parser.parse_args()
+    args = size_arguments()
     rows = []
     for size in args.sizes:
         start = time.perf_counter()
