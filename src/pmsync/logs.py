@@ -51,17 +51,33 @@ def _base64_cores(secret: bytes) -> set[str]:
     return cores
 
 
-def mask(text: str) -> str:
+def secret_forms() -> frozenset[str]:
+    """Every string ``mask_secrets`` looks for: the registered secrets as they are and
+    percent-encoded, and their base64 cores. Text holding none of them is left as it is,
+    so a caller with much text can search it for these once before masking piece by piece."""
+    return frozenset(_SECRETS | _ENCODED)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every registered secret masked: as it is, percent-encoded, or inside
+    a base64 string. Only what pmsync was given as secret: tracker text goes through this
+    (pmsync.scrub), where mask's header and URL patterns would rewrite ordinary titles
+    ("Basic authentication for admins")."""
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "***")
-    text = _AUTH_HEADER.sub(lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") +
-                            "***", text)
-    text = _SCHEME_CREDENTIAL.sub(lambda m: f"{m.group(1)} ***", text)
-    text = _URL_PASSWORD.sub(r"\1:***@", text)
     if _ENCODED:
         text = _BASE64_RUN.sub(
             lambda m: "***" if any(core in m.group(0) for core in _ENCODED) else m.group(0), text)
     return text
+
+
+def mask(text: str) -> str:
+    """A log line or error with the registered secrets masked (mask_secrets) and any
+    credential that looks like one: an Authorization header or scheme, a URL's password."""
+    text = _AUTH_HEADER.sub(lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") +
+                            "***", mask_secrets(text))
+    text = _SCHEME_CREDENTIAL.sub(lambda m: f"{m.group(1)} ***", text)
+    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 class _JsonFormatter(logging.Formatter):

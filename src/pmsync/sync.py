@@ -17,6 +17,7 @@ from typing import Any
 from pmsync import progress
 from pmsync.connector import SyncBatch
 from pmsync.errors import TrackerError
+from pmsync.scrub import scrubbed
 from pmsync.store import Run, Store
 
 log = logging.getLogger("pmsync.sync")
@@ -54,7 +55,8 @@ def sync_tracker(store: Store, name: str, connector: Any, run_id: int) -> SyncRe
     # The first answer proves the credentials before the store is touched at all.
     first = next(batches, None)
     with store.transaction():
-        for batch in itertools.chain([first] if first is not None else [], batches):
+        # Secrets in tracker text are masked before anything of a page is stored.
+        for batch in map(scrubbed, itertools.chain([first] if first is not None else [], batches)):
             changed += _write(store, name, batch, run_id)
             fetched += len(batch.items)
             shown.fetched(name, fetched)
