@@ -122,7 +122,7 @@ def _matching(site: Site, jql_text: str, query: jql.Query) -> list[dict[str, Any
         key = (jql_text, site.revision, len(site.issues))
         if key not in site.search_cache:
             try:
-                matched = query.sort([i for i in site.issues.values() if query.matches(i)])
+                matched = query.sort(query.select(site))
             except jql.JqlError as exc:
                 raise HttpError(400, jira_error(str(exc))) from None
             if len(site.search_cache) > 32:

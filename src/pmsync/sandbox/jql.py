@@ -12,6 +12,8 @@ ORDER BY any field, Rank included. Dates are read in the searching user's time z
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ CLAUSES = {
     "lastviewed": "lastviewed", "flagged": "flagged",
 }
 UNRESOLVED = "unresolved"
+ORDERING = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 class JqlError(ValueError):
@@ -65,9 +68,28 @@ class Query:
     predicate: Predicate | None  # None: no WHERE clause at all (unbounded)
     order_by: tuple[tuple[str, bool], ...]  # (field, descending)
     site: Any = None
+    # When the query starts with `project = X` or `project in (...)` ANDed with the rest:
+    # that clause's values, and the predicate the rest makes (None: no rest). A search then
+    # tests only those projects' issues, as an index would (a key range of one project
+    # need not look at the others'); the answer is the same, the clause being first.
+    projects: tuple[Any, ...] | None = None
+    rest: Predicate | None = None
 
     def matches(self, issue: dict[str, Any]) -> bool:
         return self.predicate is None or self.predicate(issue)
+
+    def select(self, site: Site) -> list[dict[str, Any]]:
+        """The site's issues that match, in the site's order (unsorted)."""
+        if self.projects is None:
+            return [i for i in site.issues.values() if self.matches(i)]
+        chosen = [group for project, group in _issues_by_project(site).items()
+                  if any(_equal(project, v) for v in self.projects)]
+        if len(chosen) == 1:
+            pool = [issue for _, issue in chosen[0]]
+        else:  # the site's order across projects
+            pool = [issue for _, issue in sorted(itertools.chain(*chosen), key=_position)]
+        rest = self.rest
+        return pool if rest is None else [i for i in pool if rest(i)]
 
     def sort(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ordered = list(issues)
@@ -160,7 +182,20 @@ class _Parser:
                 self.take()
         if self.peek() is not None:
             raise JqlError(f"Error in the JQL Query: Expecting end of query but got '{self.peek()}'.")
-        return Query(predicate, tuple(order), self.site)
+        projects, rest = self.project_clause(predicate) if predicate else (None, None)
+        return Query(predicate, tuple(order), self.site, projects, rest)
+
+    def project_clause(self, predicate: Predicate) -> tuple[tuple[Any, ...] | None, Predicate | None]:
+        """(values, rest) when ``predicate`` starts with a positive project clause, for
+        Query.select; else (None, None)."""
+        parts = getattr(predicate, "and_parts", None) or [predicate]
+        values = getattr(parts[0], "project_values", None)
+        if values is None:
+            return None, None
+        rest = parts[1:]
+        if not rest:
+            return values, None
+        return values, rest[0] if len(rest) == 1 else (lambda i: all(p(i) for p in rest))
 
     def or_clause(self) -> Predicate:
         parts = [self.and_clause()]
@@ -174,7 +209,11 @@ class _Parser:
         while self.at_word("and"):
             self.take()
             parts.append(self.term())
-        return parts[0] if len(parts) == 1 else (lambda i: all(p(i) for p in parts))
+        if len(parts) == 1:
+            return parts[0]
+        both = lambda i: all(p(i) for p in parts)  # noqa: E731
+        both.and_parts = parts  # type: ignore[attr-defined]  # see project_clause
+        return both
 
     def term(self) -> Predicate:
         if self.at_word("not"):
@@ -207,7 +246,9 @@ class _Parser:
         site = self.site
         if op in ("in", "not in"):
             values = self.value_list(field)
-            hit = lambda i: any(_equal(_value(site, i, field), v) for v in values)  # noqa: E731
+            hit = _any_equal(site, field, values)
+            if op == "in" and field == "project":
+                hit.project_values = tuple(values)  # type: ignore[attr-defined]
             return hit if op == "in" else (lambda i: not hit(i) and _value(site, i, field) is not None)
         if op in ("is", "is not"):
             word = self.take().lower()
@@ -228,7 +269,10 @@ class _Parser:
             # "Unresolved" is JQL's name for an empty resolution.
             return (lambda i: _value(site, i, field) is None) if op == "=" else (
                 lambda i: _value(site, i, field) is not None)
-        return _compare(site, field, op, value)
+        check = _compare(site, field, op, value)
+        if op == "=" and field == "project":
+            check.project_values = (value,)  # type: ignore[attr-defined]  # see project_clause
+        return check
 
     def field(self, raw: str) -> str:
         """The canonical name of a clause, or Jira's 400 for a field the site lacks."""
@@ -514,7 +558,53 @@ def _text(site: Any, issue: dict[str, Any], field: str) -> str:
     return "\n".join(parts)
 
 
+def _any_equal(site: Any, field: str, values: list[Any]) -> Predicate:
+    """``field IN values``: one of the field's names (key, id, name) equals one of them.
+    Names that are text are looked up lower-cased in a set (what _equal's text case
+    does, without a comparison per value); anything else goes through _equal."""
+    if not all(isinstance(v, str) for v in values):
+        return lambda i: any(_equal(_value(site, i, field), v) for v in values)
+    lowered = {v.lower() for v in values}
+
+    def hit(issue: dict[str, Any]) -> bool:
+        actual = _value(site, issue, field)
+        if type(actual) is not tuple:
+            return any(_equal(actual, v) for v in values)
+        for name in actual:
+            if type(name) is str:
+                if name.lower() in lowered:
+                    return True
+            elif any(_equal(name, v) for v in values):
+                return True
+        return False
+
+    return hit
+
+
+def _issues_by_project(site: Any) -> dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]]:
+    """Each project's (key, id, name) as issues carry it -> (place in the site, issue),
+    rebuilt only when an issue changed (as the search cache)."""
+    cache_key = ("by_project", site.revision, len(site.issues))
+    groups = site.search_cache.get(cache_key)
+    if groups is None:
+        groups = {}
+        for position, issue in enumerate(site.issues.values()):
+            groups.setdefault(_value(site, issue, "project"), []).append((position, issue))
+        site.search_cache[cache_key] = groups
+    return groups
+
+
+def _position(entry: tuple[int, dict[str, Any]]) -> int:
+    return entry[0]
+
+
 def _compare(site: Any, field: str, op: str, value: Any) -> Predicate:
+    if field == "key" and op in ORDERING and isinstance(value, str):
+        # A key range (`key >= PAY-2601`): the bound's order worked out once, not per issue
+        # (an issue's key is always there, so _ordered's other cases never apply).
+        bound, test = _key_order(value), ORDERING[op]
+        return lambda issue: test(_key_order(issue["key"]), bound)
+
     def check(issue: dict[str, Any]) -> bool:
         actual = _value(site, issue, field)
         if op == "=":

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from pmsync.sandbox.faults import Fault, as_fault
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,28 @@ class RateLimit:
             self.started, self.used = now, 0
         self.used += 1
         return self.limit - self.used, max(self.window - (now - self.started), 0.0)
+
+
+# What orjson must hand back to json (see encode): types json itself refuses.
+_ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def encode(body: Any) -> bytes:
+    """A JSON body's bytes. orjson writes it (a search page of 100 issues in ~1.5 ms, against
+    ~7 ms for json.dumps: most of the sandbox's CPU per page in a full sync, issue 14) with
+    the same fields, values and key order, compact and UTF-8 as the vendors send it.
+    Anything orjson would write where json would not (dates, dataclasses, integers past 64
+    bits, text that is not valid UTF-8) goes through json.dumps, which answers as before
+    (only a NaN, which JSON has no word for and no simulated vendor sends, becomes null)."""
+    try:
+        return orjson.dumps(body, default=_refuse, option=_ORJSON_OPTIONS)
+    except TypeError:
+        return json.dumps(body).encode()
 
 
 class HttpError(Exception):
@@ -353,7 +377,7 @@ class SandboxServer:
                 elif response.body is None:
                     payload = b""
                 else:
-                    payload = json.dumps(response.body).encode()
+                    payload = encode(response.body)
                 length = len(payload)
                 if cut:
                     payload = payload[: length // 2] if length > 1 else b"{"
