@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from contract import check_response, require_specs
+from pmsync.sandbox import jira_api
 
 
 @pytest.fixture
@@ -60,6 +61,32 @@ def test_jql_clauses_people_write_match_what_the_site_holds(sandbox, http):
     mine = keys(sandbox, http, "status changed BY currentUser()")
     marco = keys(sandbox, http, 'status changed BY "Marco Rossi"')
     assert mine and marco and not mine & marco
+
+
+def test_a_search_narrowed_to_its_projects_finds_what_testing_every_issue_finds(sandbox, http):
+    """A query that starts with a project clause is answered from that project's issues only
+    (issue 14): the same issues, in the same order, as testing each issue of the site,
+    however the project is named, with a key range, and after an issue moved project."""
+    site = sandbox.site
+    moved = site.move_issue("PAY-5", "MOB")
+    project = site.projects["WEB"]
+    queries = ['project in ("PAY") ORDER BY key ASC',
+               'project in (pay, "MOB") AND key >= MOB-3 AND key < MOB-40',
+               f'project = {project["id"]} AND status != Done',
+               f'project = "{project["name"]}" ORDER BY updated DESC',
+               "project in (MOB, WEB) AND key > PAY-2 OR project = PAY",
+               "project in (WEB, PAY)",
+               f"project = MOB AND key >= {moved}",
+               "status = Done AND project = PAY"]
+    for jql in queries:
+        query = jira_api.parse_jql(site, jql)
+        every = query.sort([i for i in site.issues.values() if query.matches(i)])
+        assert every, jql
+        assert [i["key"] for i in query.sort(query.select(site))] == [i["key"] for i in every], jql
+        answer = search(sandbox, http, jql).json()["issues"]
+        assert [i["key"] for i in answer] == [i["key"] for i in every], jql
+    assert jira_api.parse_jql(site, queries[1]).projects == ("pay", "MOB")
+    assert jira_api.parse_jql(site, queries[4]).projects is None  # an OR: every issue tested
 
 
 def test_ordering_by_rank_and_priority(sandbox, http):
