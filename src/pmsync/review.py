@@ -7,10 +7,12 @@ settings, so a page and an alert never disagree; every chart comes from charts.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from pmsync import charts
@@ -177,12 +179,13 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
     epics = epics_by_line(portfolio).get(line, [])
     review.epics = epic_rows(portfolio, epics, epic_forecasts(portfolio, epics, settings_of),
                              settings.forecast)
-    depends_on, depended_by = cross_line_links(portfolio).get(line, ([], []))
-    review.depends_on, cut_on = first_rows(depends_on, _either_open)
-    review.depended_by, cut_by = first_rows(depended_by, _either_open)
+    links = cross_line_links(portfolio)
+    ours = natural_order(portfolio).get(line, [])
+    review.depends_on, cut_on = _first_links(ours, links.waits_on, links.waiting(line))
+    review.depended_by, cut_by = _first_links(ours, links.waited_on, links.waited(line))
     review.links_more = cut_on + cut_by
     if review.links_more:
-        review.links_by_line = _links_by_line(depends_on, depended_by)
+        review.links_by_line = links.by_line(line)
     review.late_elsewhere, review.late_elsewhere_more = first_rows(late_from_other_lines(
         portfolio, line, lambda name: settings_of(name).forecast))
     review.timeline = line_timeline(portfolio, line, findings, settings_of, review.epics)
@@ -203,12 +206,28 @@ def _either_open(pair: tuple[WorkItem, WorkItem]) -> bool:
     return pair[0].is_open or pair[1].is_open
 
 
-def _links_by_line(depends_on: list[tuple[WorkItem, WorkItem]],
-                   depended_by: list[tuple[WorkItem, WorkItem]]) -> list[tuple[str, int, int]]:
-    """(other line, links where we wait on it, links where it waits on us), by line name."""
-    waits = Counter(theirs.product_line or "no line" for _, theirs in depends_on)
-    waited = Counter(theirs.product_line or "no line" for _, theirs in depended_by)
-    return [(other, waits[other], waited[other]) for other in sorted(waits.keys() | waited.keys())]
+Pairs = list[tuple[WorkItem, WorkItem]]
+
+
+def _first_links(ours: list[WorkItem], index: dict[str, list[WorkItem]],
+                 total: int) -> tuple[Pairs, int]:
+    """What ``first_rows`` picks (open ones first) from the ``total`` pairs (ours, theirs)
+    of ``index``, in natural order of ours then theirs; ``ours`` in natural order.
+
+    At a million items a line has hundreds of thousands of such pairs: sorting them all
+    to list a hundred took most of a review's time, so the pairs are read in order,
+    item by item, only as far as the rows listed."""
+    def in_order() -> Iterator[tuple[WorkItem, WorkItem]]:
+        for item in ours:
+            for theirs in sorted(index.get(item.key, ()), key=natural_item):
+                yield item, theirs
+
+    if total > LISTED:
+        shown = list(islice(filter(_either_open, in_order()), LISTED))
+        if len(shown) == LISTED:
+            return shown, total - LISTED
+    # Fewer open pairs than rows: closed ones fill the list, as first_rows does it.
+    return first_rows(list(in_order()), _either_open)
 
 
 def epics_by_line(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
@@ -223,29 +242,63 @@ def epics_by_line(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
     return portfolio.memo(("epics-by-line",), compute)
 
 
-CrossLine = tuple[list[tuple[WorkItem, WorkItem]], list[tuple[WorkItem, WorkItem]]]
+def natural_item(item: WorkItem) -> tuple[tuple[str, int], str]:
+    """Natural key order (PAY-2 before PAY-10), the whole key breaking a tie."""
+    return natural(item.key), item.key
 
 
-def cross_line_links(portfolio: Portfolio) -> dict[str | None, CrossLine]:
-    """Per line, the links to other lines: (ours, theirs) where ours waits on theirs, and
-    (ours, theirs) where theirs waits on ours; one pass over the links for every review."""
-    def compute() -> dict[str | None, CrossLine]:
-        out: dict[str | None, CrossLine] = {}
-        for _, blocker, blocked in portfolio.dependencies:
-            ours, theirs = blocked.product_line, blocker.product_line
-            if ours != theirs:
-                for line in (ours, theirs):
-                    if line not in out:
-                        out[line] = ([], [])
-                out[ours][0].append((blocked, blocker))
-                out[theirs][1].append((blocker, blocked))
-        # In key order, not the store's: PostgreSQL hands rows back in heap order, which
-        # every UPDATE changes, so the same links could come back in another order and
-        # republish a page whose content did not change.
-        for pairs in out.values():
-            for links in pairs:
-                links.sort(key=lambda pair: (natural(pair[0].key), natural(pair[1].key)))
+def natural_order(portfolio: Portfolio) -> dict[str | None, list[WorkItem]]:
+    """Each line's items in natural key order, once per portfolio. A page lists links in
+    this order, not the store's: PostgreSQL hands rows back in heap order, which every
+    UPDATE changes, and a page whose content did not change must not be republished."""
+    def compute() -> dict[str | None, list[WorkItem]]:
+        out: dict[str | None, list[WorkItem]] = {}
+        for item in sorted(portfolio.items.values(), key=natural_item):
+            out.setdefault(item.product_line, []).append(item)
         return out
+
+    return portfolio.memo(("natural-order",), compute)
+
+
+@dataclass
+class CrossLinks:
+    """The links between product lines, indexed in one pass for every review."""
+
+    # item key → the other lines' items it waits on / that wait on it
+    waits_on: defaultdict[str, list[WorkItem]] = field(default_factory=lambda: defaultdict(list))
+    waited_on: defaultdict[str, list[WorkItem]] = field(default_factory=lambda: defaultdict(list))
+    # (the waiting item's line, the line it waits on) → links
+    count: Counter[tuple[str | None, str | None]] = field(default_factory=Counter)
+
+    def waiting(self, line: str) -> int:
+        """Links where ``line`` waits on another line."""
+        return sum(n for (waits, _), n in self.count.items() if waits == line)
+
+    def waited(self, line: str) -> int:
+        """Links where another line waits on ``line``."""
+        return sum(n for (_, waited), n in self.count.items() if waited == line)
+
+    def by_line(self, line: str) -> list[tuple[str, int, int]]:
+        """(other line, links where we wait on it, links where it waits on us), by name."""
+        waits, waited = Counter(), Counter()
+        for (a, b), n in self.count.items():
+            if a == line:
+                waits[b or "no line"] += n
+            if b == line:
+                waited[a or "no line"] += n
+        return [(other, waits[other], waited[other])
+                for other in sorted(waits.keys() | waited.keys())]
+
+
+def cross_line_links(portfolio: Portfolio) -> CrossLinks:
+    def compute() -> CrossLinks:
+        links = CrossLinks()
+        for _, blocker, blocked in portfolio.dependencies:
+            if blocked.product_line != blocker.product_line:
+                links.waits_on[blocked.key].append(blocker)
+                links.waited_on[blocker.key].append(blocked)
+                links.count[blocked.product_line, blocker.product_line] += 1
+        return links
 
     return portfolio.memo(("cross-line-links",), compute)
 
@@ -254,9 +307,7 @@ def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding],
                   settings_of: SettingsOf, rows: list[EpicRow]) -> Timeline:
     """The line's open epics, and in their own lanes the other lines' epics that one of
     its dependency conflicts touches (so the arrow has both ends)."""
-    conflicts = [(blocker, blocked) for blocker, blocked, conflict
-                 in conflict_edges(portfolio, findings) if conflict
-                 and line in (blocker.product_line, blocked.product_line)]
+    conflicts = conflict_edges(portfolio, findings).touching.get(line, [])
     lanes: dict[str, list[WorkItem]] = {line: [r.item for r in rows if r.item.is_open]}
     laned: set[str] = set()  # the other lines' epics already in a lane
     for pair in conflicts:
@@ -292,16 +343,40 @@ class Roadmap:
     drift_more: int = 0
 
 
-def conflict_edges(portfolio: Portfolio, findings: list[Finding]
-                   ) -> list[tuple[WorkItem, WorkItem, bool]]:
-    """Open cross-line dependencies (blocker, blocked, in conflict), conflicts first.
-    Worked out once per portfolio and findings (every review and the roadmap ask)."""
+def _edge_order(edge: tuple[WorkItem, WorkItem]) -> tuple[tuple[str, int], tuple[str, int]]:
+    blocker, blocked = edge
+    return natural(blocked.key), natural(blocker.key)
+
+
+@dataclass
+class CrossEdges:
+    """Open cross-line dependencies (blocker, blocked): those in conflict, by natural key of
+    the blocked item then of the blocker, and per line the ones that touch it, in that
+    order; the others as the store hands them (only the first few are ever listed)."""
+
+    conflicts: list[tuple[WorkItem, WorkItem]]
+    others: list[tuple[WorkItem, WorkItem]]
+    touching: dict[str | None, list[tuple[WorkItem, WorkItem]]]
+
+    def __len__(self) -> int:
+        return len(self.conflicts) + len(self.others)
+
+    def first(self, count: int) -> list[tuple[WorkItem, WorkItem, bool]]:
+        """The first ``count`` (blocker, blocked, in conflict): conflicts, then the others,
+        each in the conflicts' order; none of the others sorted beyond those listed."""
+        rows = [(blocker, blocked, True) for blocker, blocked in self.conflicts[:count]]
+        rows += [(blocker, blocked, False) for blocker, blocked
+                 in heapq.nsmallest(count - len(rows), self.others, key=_edge_order)]
+        return rows
+
+
+def conflict_edges(portfolio: Portfolio, findings: list[Finding]) -> CrossEdges:
+    """Worked out once per portfolio and findings (every review and the roadmap ask)."""
     basis = ("conflict-edges", tuple(f.fingerprint for f in findings))
     return portfolio.memo(basis, lambda: _conflict_edges(portfolio, findings))
 
 
-def _conflict_edges(portfolio: Portfolio, findings: list[Finding]
-                    ) -> list[tuple[WorkItem, WorkItem, bool]]:
+def _conflict_edges(portfolio: Portfolio, findings: list[Finding]) -> CrossEdges:
     conflict_rules = rule_ids("dependency")
     conflicted = {(f.subject_key, key) for f in findings if f.rule in conflict_rules
                   for key in f.related_keys}
@@ -309,10 +384,15 @@ def _conflict_edges(portfolio: Portfolio, findings: list[Finding]
         if f.rule == "dependency-cycle":
             members = {f.subject_key, *f.related_keys}
             conflicted |= {(a, b) for a in members for b in members if a != b}
-    edges = [(blocker, blocked, (blocked.key, blocker.key) in conflicted)
-             for link, blocker, blocked in portfolio.dependencies
-             if blocker.product_line != blocked.product_line and _open(link, blocker, blocked)]
-    edges.sort(key=lambda e: (not e[2], natural(e[1].key), natural(e[0].key)))
+    edges = CrossEdges([], [], {})
+    for link, blocker, blocked in portfolio.dependencies:
+        if blocker.product_line != blocked.product_line and _open(link, blocker, blocked):
+            in_conflict = (blocked.key, blocker.key) in conflicted
+            (edges.conflicts if in_conflict else edges.others).append((blocker, blocked))
+    edges.conflicts.sort(key=_edge_order)
+    for blocker, blocked in edges.conflicts:
+        edges.touching.setdefault(blocker.product_line, []).append((blocker, blocked))
+        edges.touching.setdefault(blocked.product_line, []).append((blocker, blocked))
     return edges
 
 
@@ -330,14 +410,17 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
     drift = [f for f in findings if f.rule in drift_rules]
     releases = sorted(portfolio.releases.values(),
                       key=lambda r: (r.release_date or date.max, r.name))
-    shown_edges, edges_more = first_rows(edges)
+    shown_edges = edges.first(LISTED)
+    edges_more = len(edges) - len(shown_edges)
     shown_drift, drift_more = first_rows(drift)
     result = Roadmap(lines, epics, releases, shown_edges, shown_drift, percentile=percentile,
                      labels={line: settings_of(line).forecast.label for line in lines},
                      edges_more=edges_more, drift_more=drift_more)
     if edges_more:
         pairs = Counter((blocker.product_line or "no line", blocked.product_line or "no line",
-                         conflict) for blocker, blocked, conflict in edges)
+                         conflict) for conflict, listed in ((True, edges.conflicts),
+                                                            (False, edges.others))
+                        for blocker, blocked in listed)
         result.edge_lines = [(a, b, pairs[a, b, False] + pairs[a, b, True], pairs[a, b, True])
                              for a, b in sorted({(a, b) for a, b, _ in pairs})]
     knock = knock_on_view(portfolio, findings, lambda name: settings_of(name).forecast)
@@ -345,7 +428,7 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
     result.chain_edges = knock.edges
     result.timeline = build_timeline(
         portfolio, {line: [row.item for row in epics[line]] for line in lines}, forecasts,
-        [(blocker, blocked) for blocker, blocked, conflict in edges if conflict], percentile,
+        edges.conflicts, percentile,
         releases).with_marks(knock.marks)
     if result.timeline.bars:
         result.charts["roadmap"] = charts.timeline_svg(result.timeline, "roadmap-timeline")

@@ -104,8 +104,11 @@ def epic_start(portfolio: Portfolio, epic: WorkItem) -> date | None:
     return known[epic.key]
 
 
+Forecasts = dict[str, tuple[date | None, date | None]]  # epic key → (p50, configured pN)
+
+
 def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]],
-                   forecasts: dict[str, tuple[date | None, date | None]],
+                   forecasts: Forecasts,
                    conflicts: Iterable[tuple[WorkItem, WorkItem]], percentile: float,
                    releases: Iterable[Release] = ()) -> Timeline:
     """``epics_by_line``: the epics to draw, lane by lane in that order; ``conflicts``:
@@ -115,20 +118,18 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
     involved = {epic.key for pair in conflicts for end in pair
                 if (epic := portfolio.epic_of(end.key)) is not None}
     for line, epics in epics_by_line.items():
-        bars = []
+        dated = []
         for epic in epics:
             if epic.due is None:
                 undated.append(epic.key)
-                continue
-            start = epic_start(portfolio, epic)
-            bars.append(Bar(
-                key=epic.key, label=epic.name, title=epic.title, line=line,
-                start=min(start or portfolio.today, epic.due), due=epic.due,
-                start_known=start is not None, forecast=forecasts.get(epic.key, (None, None))[1]))
-        bars, cut = _drawn(bars, involved)
+            else:
+                dated.append(epic)
+        # Which epics are drawn is decided first: an epic's start reads all its children.
+        drawn, cut = _drawn(dated, involved, forecasts)
         hidden += cut
-        if bars:
-            lanes.append(Lane(line, tuple(bars)))
+        if drawn:
+            lanes.append(Lane(line, tuple(_bar(portfolio, epic, line, forecasts)
+                                          for epic in drawn)))
     drawn = {bar.key for lane in lanes for bar in lane.bars}
     arrows: dict[tuple[str, str], list[str]] = {}
     for blocker, blocked in conflicts:
@@ -146,15 +147,29 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
         portfolio.today, percentile, tuple(undated), hidden)
 
 
+def _bar(portfolio: Portfolio, epic: WorkItem, line: str, forecasts: Forecasts) -> Bar:
+    start = epic_start(portfolio, epic)
+    return Bar(key=epic.key, label=epic.name, title=epic.title, line=line,
+               start=min(start or portfolio.today, epic.due), due=epic.due,
+               start_known=start is not None, forecast=forecasts.get(epic.key, (None, None))[1])
+
+
 # A lane drawn with more bars than this is no longer read (a 1M-item portfolio has
 # thousands of epics a line): the ones in a conflict, then the late ones, then the
 # soonest due are drawn, and the chart says how many it left out.
 BARS_PER_LANE = 80
 
 
-def _drawn(bars: list[Bar], involved: set[str]) -> tuple[list[Bar], int]:
-    if len(bars) <= BARS_PER_LANE:
-        return bars, 0
-    first = sorted(bars, key=lambda b: (b.key not in involved, not b.late, b.due, b.key))
-    kept = {b.key for b in first[:BARS_PER_LANE]}
-    return [b for b in bars if b.key in kept], len(bars) - BARS_PER_LANE
+def _drawn(epics: list[WorkItem], involved: set[str],
+           forecasts: Forecasts) -> tuple[list[WorkItem], int]:
+    """The dated ``epics`` a lane draws, in their order, and how many it leaves out."""
+    if len(epics) <= BARS_PER_LANE:
+        return epics, 0
+
+    def late(epic: WorkItem) -> bool:  # as Bar.late
+        forecast = forecasts.get(epic.key, (None, None))[1]
+        return forecast is not None and forecast > epic.due
+
+    first = sorted(epics, key=lambda e: (e.key not in involved, not late(e), e.due, e.key))
+    kept = {e.key for e in first[:BARS_PER_LANE]}
+    return [e for e in epics if e.key in kept], len(epics) - BARS_PER_LANE
