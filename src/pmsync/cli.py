@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from pmsync import __version__
@@ -20,9 +20,11 @@ from pmsync.errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PIPE,
     EXIT_STATE,
     EXIT_TERMINATED,
     ConfigError,
+    OutputClosed,
     PmsyncError,
     Terminated,
 )
@@ -147,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     try:
         with sigterm_as_exception():
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
+    except (OutputClosed, BrokenPipeError):
+        return output_closed()
     except PmsyncError as exc:
         print(f"pmsync: error: {mask(str(exc))}", file=sys.stderr)
         return exc.exit_code
@@ -167,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmsync: error: internal error ({type(exc).__name__}: {mask(str(exc))}); "
               "rerun with -v for the traceback and report it", file=sys.stderr)
         return EXIT_FAILED
+
+
+def output_closed() -> int:
+    """The reader of stdout went away (`pmsync check | head`): stop quietly, as `yes | head`
+    does, with the shell's code for SIGPIPE; nothing more can be printed to it."""
+    with suppress(OSError, ValueError):  # no real stdout (tests): nothing left to silence
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_PIPE
 
 
 @contextmanager
@@ -213,6 +227,10 @@ def _recorded(step: Callable, locked: bool = True, shows_progress: bool = False)
                 try:
                     with on_terminal() if shows_progress else nullcontext():
                         code = step(ws, args, run)
+                        sys.stdout.flush()
+                except BrokenPipeError:  # recorded as such, not as a bug (exit 70)
+                    raise OutputClosed("stdout was closed before pmsync finished printing "
+                                       "(broken pipe); the step itself completed") from None
                 finally:  # what was carried past is listed even if a later step stopped it
                     for failure in run.failures:
                         print(f"pmsync: error: {failure}", file=sys.stderr)

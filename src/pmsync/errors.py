@@ -13,6 +13,7 @@ EXIT_LOCKED = 4  # another run holds the lock
 EXIT_STATE = 5  # the store or a folder pmsync writes is damaged, unwritable or full
 EXIT_FAILED = 70  # a bug in pmsync (EX_SOFTWARE): -v shows the traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_PIPE = 141  # stdout's reader went away (128 + SIGPIPE), as `yes | head` exits
 EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
@@ -44,6 +45,12 @@ class StateError(PmsyncError):
     """The store, the state folder or the reports folder cannot be used as it is."""
 
     exit_code = EXIT_STATE
+
+
+class OutputClosed(PmsyncError):
+    """stdout was closed under us (`pmsync check | head`): not a bug, and not worth a word."""
+
+    exit_code = EXIT_PIPE
 
 
 class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
