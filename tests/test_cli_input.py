@@ -1,14 +1,67 @@
-"""The command line's own input and output: a closed stdout is a documented exit code,
-never "internal error" (exit 70)."""
+"""The command line's own input and output: out-of-range options, a busy port, a folder
+that is a file, a closed stdout. Each is one line and a documented exit code, never
+"internal error" (exit 70)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
+import pytest
+
 from pmsync.cli import main
 from pmsync.errors import EXIT_PIPE
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(lines) == 1 and "Traceback" not in err and "internal error" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv", [
+    ["demo", "--port", "99999"],
+    ["demo", "--size", "-5"],
+    ["sandbox", "--port", "-1"],
+    ["sandbox", "--latency", "-1"],
+    ["sandbox", "--size", "many"],
+    ["sandbox", "--clickup-size", "-40"],
+    ["sandbox", "--clickup-lists", "0"],
+    ["runs", "--limit", "0"],
+], ids=lambda argv: " ".join(argv))
+def test_out_of_range_options_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert f"argument {argv[1]}: must be" in line and repr(argv[2]) in line
+
+
+@pytest.mark.parametrize("command", ["demo", "sandbox"])
+def test_a_busy_port_is_one_line_naming_it(command, tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main([command, "--port", str(port), *(["--dir", str(tmp_path / "demo")]
+                                                      if command == "demo" else [])])
+    assert code == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert f"--port {port}: cannot listen there" in line and "--port 0" in line
+
+
+def test_demo_dir_that_is_a_file(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert main(["demo", "--dir", str(tmp_path / "afile")]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "--dir" in line and "is a file, not a folder" in line
+
+
+def test_baseline_list_takes_no_name(config_path, capsys):
+    assert main(["--config", str(config_path), "baseline", "list", "q3-plan"]) == 2
+    assert "`pmsync baseline save q3-plan`" in one_error_line(capsys.readouterr().err)
 
 
 def _with_stdout_closed(*argv: str) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -34,14 +35,34 @@ from pmsync.model import SEVERITIES
 log = logging.getLogger("pmsync")
 
 
-def _at_least_one(text: str) -> int:
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` (to ``high``), said in one line."""
+    span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"must be a whole number {span}, not {text!r}")
+        return number
+
+    return parse
+
+
+def _seconds(text: str) -> float:
     try:
-        number = int(text)
+        number = float(text)
     except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+        number = -1.0
+    if not 0 <= number < 3600:
+        raise argparse.ArgumentTypeError(f"must be seconds from 0 up to 3600, not {text!r}")
     return number
+
+
+PORT = _whole(0, 65535)
+COUNT = _whole(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", help="list recent runs: outcome, counts, duration, exit code")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--limit", type=_at_least_one, default=20, help="how many runs, newest first")
+    p.add_argument("--limit", type=_whole(1), default=20, help="how many runs, newest first")
     p = sub.add_parser("impact", help="what if KEY finishes later: what its delay breaks "
                        "downstream (writes nothing)")
     p.add_argument("key", metavar="KEY", help="an item, as the tracker shows it: PAY-20 or "
@@ -119,17 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
                                   "say what a run would do")
 
     p = sub.add_parser("sandbox", help="serve the simulated Jira/Confluence on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--size", type=int, default=60, help="number of issues to generate")
+    p.add_argument("--port", type=PORT, default=8765, help="0: any free port")
+    p.add_argument("--size", type=COUNT, default=60, help="number of issues to generate")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every answer")
     p.add_argument("--deployment", choices=["cloud", "datacenter"], default="cloud")
     p.add_argument("--time-zone", default="America/New_York",
                    help="the site user's IANA time zone (/myself timeZone; seeded dates)")
     p.add_argument("--tls", action="store_true",
                    help="serve https with a self-signed certificate made at start (path printed)")
-    p.add_argument("--clickup-size", type=int, default=40, help="ClickUp tasks (0: no ClickUp)")
-    p.add_argument("--clickup-lists", type=int, default=7)
+    p.add_argument("--clickup-size", type=COUNT, default=40, help="ClickUp tasks (0: no ClickUp)")
+    p.add_argument("--clickup-lists", type=_whole(1), default=7)
     p.add_argument("--clickup-rate", metavar="N/SECONDS",
                    help="ClickUp's per-token limit, e.g. 100/60 (a shorter window keeps tests short)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
@@ -138,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the whole cycle once against the sandbox")
     p.add_argument("--serve", action="store_true", help="keep the sandbox up afterwards")
-    p.add_argument("--size", type=int, default=60)
-    p.add_argument("--port", type=int, default=0, help="sandbox port (default: any free one)")
+    p.add_argument("--size", type=COUNT, default=60)
+    p.add_argument("--port", type=PORT, default=0, help="sandbox port (default: any free one)")
     p.add_argument("--dir", type=Path, help="where the demo's config and state go")
     return parser
 
@@ -315,6 +336,9 @@ def _check(ws, args, run) -> int:
 def cmd_baseline(args) -> int:
     if args.action == "save":
         return _recorded(_baseline_save, locked=False)(args)
+    if args.name:
+        raise ConfigError(f"baseline list takes no NAME (got {args.name!r}); to save one: "
+                          f"`pmsync baseline save {args.name}`")
     ws = _workspace(args)
     try:
         with ws.store.errors_explained():
@@ -482,11 +506,13 @@ def cmd_sandbox(args) -> int:
         raise ConfigError(f"--time-zone {args.time_zone!r} is not an IANA time zone; "
                           "try e.g. Pacific/Auckland or Europe/Berlin") from None
     try:
-        sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
-                                latency=args.latency, deployment=deployment,
-                                time_zone=args.time_zone, tls=args.tls,
-                                clickup_size=args.clickup_size, clickup_lists=args.clickup_lists,
-                                clickup_rate=args.clickup_rate, faults=args.fault)
+        with port_explained(args.port):
+            sandbox = Sandbox.start(seed=args.seed, size=args.size, port=args.port,
+                                    latency=args.latency, deployment=deployment,
+                                    time_zone=args.time_zone, tls=args.tls,
+                                    clickup_size=args.clickup_size,
+                                    clickup_lists=args.clickup_lists,
+                                    clickup_rate=args.clickup_rate, faults=args.fault)
     except ValueError as exc:  # a bad --fault or --clickup-rate, said in one line
         raise ConfigError(str(exc)) from None
     print(f"{sandbox.describe()}\nCtrl-C to stop", flush=True)
@@ -494,10 +520,32 @@ def cmd_sandbox(args) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def port_explained(port: int) -> Iterator[None]:
+    """The sandbox could not listen on ``port``: taken, or below 1024 without root."""
+    try:
+        yield
+    except OSError as exc:
+        # A socket's error names no file; a file's (the demo's store, say) does.
+        if exc.filename is None and exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise ConfigError(f"--port {port}: cannot listen there ({exc.strerror}); pick "
+                              "another port, or --port 0 for any free one") from None
+        raise
+
+
 def cmd_demo(args) -> int:
     from pmsync.demo import run_demo
 
-    return run_demo(size=args.size, port=args.port, folder=args.dir, serve=args.serve)
+    if args.dir is not None:
+        try:
+            args.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            what = ("is a file, not a folder" if args.dir.exists() and not args.dir.is_dir()
+                    else f"cannot be made ({exc.strerror})")
+            raise ConfigError(f"--dir {args.dir}: {what}; pass --dir a folder you can write, "
+                              "or leave it out for a temporary one") from None
+    with port_explained(args.port):
+        return run_demo(size=args.size, port=args.port, folder=args.dir, serve=args.serve)
 
 
 COMMANDS: dict[str, Callable] = {
