@@ -122,3 +122,19 @@ def test_dry_run_alert_touches_nothing(pmsync, sandbox):
     assert f"alerts    {len(created)} would be created, 0 would be edited" in out
     assert "created" not in out.replace("would be created", "")
     assert "page would publish" in out
+
+
+def test_token_with_a_stray_newline(config_path, capsys, monkeypatch, sandbox):
+    """A token variable filled from a file (a Kubernetes secret, a CRLF env file) ends in a
+    line break: it works. Whitespace inside the token is said plainly, naming the variable
+    (not the value), instead of a refused header or "not valid JSON" from the tracker."""
+    token = sandbox.site.account.api_token
+    monkeypatch.setenv("PMSYNC_DEMO_TOKEN", token + "\r\n")
+    code, out, err = run_cli(capsys, "--config", str(config_path), "sync")
+    assert code == 0, err
+    monkeypatch.setenv("PMSYNC_DEMO_TOKEN", f"{token}\nX-Extra: 1")
+    code, _, err = run_cli(capsys, "--config", str(config_path), "sync")
+    assert code == 2
+    assert_one_line_error(err, "trackers.jira.token_env", "PMSYNC_DEMO_TOKEN",
+                          "line break or control character inside the token")
+    assert "X-Extra" not in err

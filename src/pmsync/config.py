@@ -43,13 +43,24 @@ class TrackerConfig:
             raise ConfigError(f"{self.where(key)} is missing: set it to the name of an "
                               "environment variable, e.g. PMSYNC_TOKEN")
         value = os.environ.get(var)
-        if not value:
+        if not value or not value.strip():
             raise ConfigError(
                 f"{self.where(key)}: environment variable {var} is not set; "
                 f"export {var}=<your token> before running pmsync"
             )
         register_secret(value)
-        return value
+        # A token has no whitespace; what surrounds it is an artefact (a Kubernetes secret
+        # made from a file ends in a newline, a CRLF env file adds \r). Inside, it would
+        # go out as a broken header and come back as a misleading error: say so here.
+        token = value.strip()
+        register_secret(token)
+        if any(char.isspace() or not char.isprintable() for char in token):
+            raise ConfigError(
+                f"{self.where(key)}: environment variable {var} holds a space, line break or "
+                f"control character inside the token; export {var} with the token alone, "
+                "exactly as the tracker showed it"
+            )
+        return token
 
 
 @dataclass(frozen=True)
