@@ -110,3 +110,29 @@ def test_data_center_checks_what_it_can(tmp_path, monkeypatch, capsys, write_con
         assert "signed in to Jira Data Center" in out
         assert "Confluence space PM: found; Data Center cannot list your space permissions" in out
         assert f"Payments: {project_size(dc.site, 'PAY')} items on the tracker now" in out
+
+
+def test_a_state_dir_that_is_a_file_fails_before_the_run_does(config_path, capsys):
+    """`run` would stop with exit 5 on it, so the doctor must not say "all good"."""
+    state = config_path.parent / "state"
+    state.write_text("not a folder")
+    code, out = doctor(config_path, capsys)
+    assert code == 5, out
+    (fail,) = [line for line in out.splitlines() if line.startswith("FAIL  state")]
+    assert fail.startswith(f"FAIL  state      {state}") and "is a file where pmsync needs a " \
+        "folder; point" in fail
+    assert "credentials: signed in to Jira Cloud" in out  # the other checks still run
+    assert out.rstrip().endswith("pmsync doctor: fix the FAIL lines above (exit 5)")
+    assert main(["--config", str(config_path), "run"]) == 5  # as the doctor said
+
+
+@pytest.mark.sqlite_only  # the damage is to the SQLite file's bytes
+def test_a_damaged_store_is_a_fail_line_not_the_end(config_path, capsys):
+    state = config_path.parent / "state"
+    state.mkdir()
+    (state / "pmsync.sqlite3").write_bytes(b"this is not a database" * 100)
+    code, out = doctor(config_path, capsys)
+    assert code == 5, out
+    assert "FAIL  state" in out and "move it aside" in out
+    assert "ok    lines      Payments:" in out  # counted on the tracker instead
+    assert out.rstrip().endswith("pmsync doctor: fix the FAIL lines above (exit 5)")

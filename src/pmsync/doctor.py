@@ -1,6 +1,7 @@
 """`pmsync doctor`: check a setup before the first run, and say what a run would do.
 
-The config is loaded and validated; each tracker's connector checks its credentials
+The config is loaded and validated; the folders a run writes (state, reports) and the
+store are looked at, as this user; each tracker's connector checks its credentials
 and what the account may do (its ``doctor()`` returns a TrackerDoctor; a connector
 without one gets the credentials check alone); each product line says how many items
 it selects (from the store once synced, else counted on the tracker). Nothing is
@@ -10,13 +11,14 @@ failure's.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pmsync.errors import EXIT_OK, EXIT_TRACKER, EXIT_USAGE, ConfigError, PmsyncError
+from pmsync.errors import EXIT_OK, EXIT_STATE, EXIT_TRACKER, EXIT_USAGE, ConfigError, PmsyncError
 from pmsync.model import Selector
 
 Status = Literal["ok", "warn", "fail"]
@@ -73,6 +75,15 @@ def run_doctor(config_path: Path, say: Callable[[str], None] = print) -> int:
         emit(Check("config", "ok", f"{config.path}: {len(config.trackers)} tracker(s) "
                    f"({', '.join(config.trackers)}), {len(config.product_lines)} product "
                    f"line(s), state in {config.state_dir}"))
+        state = list(state_checks(config))
+        for check in state:
+            emit(check)
+        synced: set[str] = set()
+        if all(check.status == "ok" for check in state):
+            try:
+                synced = synced_trackers(ws)
+            except PmsyncError as exc:  # the store cannot be read: one FAIL line, go on
+                emit(Check("state", "fail", str(exc), exc.exit_code))
         doctors: dict[str, TrackerDoctor | None] = {}
         usable: dict[str, TrackerDoctor] = {}
         for name in config.trackers:
@@ -89,9 +100,9 @@ def run_doctor(config_path: Path, say: Callable[[str], None] = print) -> int:
                 signed_in = check.status != "fail" if signed_in is None else signed_in
             if doctor is not None and signed_in:
                 usable[name] = doctor
-        for check in line_checks(ws, usable):
+        for check in line_checks(ws, usable, synced):
             emit(check)
-        for line in run_plan(ws, doctors):
+        for line in run_plan(ws, doctors, synced):
             say(f"run   {line}")
     finally:
         ws.close()
@@ -100,14 +111,53 @@ def run_doctor(config_path: Path, say: Callable[[str], None] = print) -> int:
     return worst
 
 
-def line_checks(ws: Any, usable: dict[str, TrackerDoctor]) -> Iterator[Check]:
+def state_checks(config: Any) -> Iterator[Check]:
+    """The folders a run writes (state, reports) and the SQLite store: usable as they are,
+    or creatable, by this user. Looked at, never made."""
+    folders = [] if config.store_url else [("state_dir", config.state_dir)]
+    folders.append(("reports.html_dir", config.html_dir))
+    failed = False
+    for key, folder in folders:
+        problem = _unwritable(folder)
+        if problem:
+            failed = True
+            yield Check("state", "fail", f"{folder}: {problem}; point {key} at a folder the "
+                        "user running pmsync can write", EXIT_STATE)
+            break  # the reports folder is usually inside the state folder: one cause, one line
+    store = None if config.store_url else config.store_path
+    if store is not None and store.exists() and not os.access(store, os.R_OK | os.W_OK):
+        failed = True
+        yield Check("state", "fail", f"{store}: the store is read-only for this user; make it "
+                    "and its folder writable for the user running pmsync (chown/chmod u+w)",
+                    EXIT_STATE)
+    if not failed:
+        yield Check("state", "ok", f"{config.html_dir if config.store_url else config.state_dir}"
+                    ": a folder this user can write" + ("" if config.store_url else
+                                                       " (store, lock, reports)"))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why ``folder`` cannot be written or made, or None."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    # "is a file ..." for the folder itself; "cannot be made: /x is a file ..." for a parent
+    subject = "" if existing == folder else f"cannot be made: {existing} "
+    if not existing.is_dir():
+        return f"{subject}is a file where pmsync needs a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{subject}is not writable for this user"
+    return None
+
+
+def line_checks(ws: Any, usable: dict[str, TrackerDoctor], synced: set[str]
+                ) -> Iterator[Check]:
     """Items per product line: counted in the store once synced, else asked of the tracker."""
     config = ws.config
     if not config.product_lines:
         yield Check("lines", "fail", f"{config.path}: no [[product_lines]]: add one per line "
                     "(see `pmsync init`)", EXIT_USAGE)
         return
-    synced = synced_trackers(ws)
     per_line: Counter[str | None] = Counter()
     if synced:
         per_line = Counter(item.product_line for item in ws.portfolio().items.values())
@@ -137,10 +187,9 @@ def synced_trackers(ws: Any) -> set[str]:
     return {name for name in ws.config.trackers if ws.store.cursor(name) is not None}
 
 
-def run_plan(ws: Any, doctors: dict[str, TrackerDoctor | None]) -> list[str]:
+def run_plan(ws: Any, doctors: dict[str, TrackerDoctor | None], synced: set[str]) -> list[str]:
     """What `pmsync run` would do with this config, in the order it does it."""
     config = ws.config
-    synced = synced_trackers(ws)
     plan = [f"sync {name}: " + ("incremental, from where the last sync stopped" if name in synced
                                 else "first sync: everything")
             for name in config.trackers]
