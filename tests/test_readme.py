@@ -80,3 +80,50 @@ def test_option_tables_are_generated_from_the_declarations():
         "`python -m pmsync.option_docs README.md`")
     shown = {match.group(2) for match in BLOCK.finditer(README)}
     assert shown == set(tables(default_registry()))
+
+
+def _commands_table() -> dict[str, str]:
+    """The README's Commands table: each `pmsync NAME ...` cell, by command name."""
+    section = README.split("\n## Commands\n", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        for usage in re.findall(r"`pmsync ([a-z]+)([^`]*)`", line.split(" | ")[0]):
+            rows.setdefault(usage[0], "")
+            rows[usage[0]] += usage[1]
+    return rows
+
+
+def test_the_commands_table_shows_every_command_with_all_its_options():
+    """The one place a person scans for usage: every subcommand has a row there naming
+    each of its options and choices (the whole-README check above finds an option
+    documented anywhere, however far from its command)."""
+    from pmsync.cli import build_parser
+
+    rows = _commands_table()
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    missing = []
+    for name, sub in commands.choices.items():
+        if name not in rows:
+            missing.append(f"pmsync {name}")
+            continue
+        for action in sub._actions:
+            shown = [o for o in action.option_strings if o.startswith("--") and o != "--help"]
+            if action.option_strings and not shown:
+                continue
+            if shown and shown[0] not in rows[name]:
+                missing.append(f"pmsync {name} {shown[0]}")
+            if not action.option_strings and action.choices:
+                missing += [f"pmsync {name} {choice}" for choice in action.choices
+                            if choice not in rows[name]]
+    assert missing == []
+
+
+def test_the_exit_code_table_is_errors_py():
+    from pmsync import errors
+
+    declared = {value for name, value in vars(errors).items() if name.startswith("EXIT_")}
+    table = README.split("### Exit codes\n\n", 1)[1].split("\n\n", 1)[0]
+    assert table.startswith("| code | meaning |")
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert documented == declared
