@@ -86,3 +86,26 @@ def test_a_closed_stdout_is_not_a_bug(config_path, capsys):
     (check,) = json.loads(capsys.readouterr().out)
     assert (check["command"], check["exit_code"]) == ("check", EXIT_PIPE)
     assert "broken pipe" in check["error"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--explain", ""],
+    ["check", "--baseline", " "],
+    ["impact", ""],
+    ["sync", "--tracker", ""],
+    ["baseline", "save", ""],
+], ids=lambda argv: " ".join(argv) + "''")
+def test_empty_text_arguments_are_refused_not_ignored(argv, capsys):
+    """An empty --explain printed every finding, an empty --baseline compared against the
+    default: a script passing an unset variable must hear about it."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "must not be empty" in one_error_line(capsys.readouterr().err)
+
+
+def test_a_slip_past_the_calendar_is_one_line(config_path, capsys):
+    code = main(["--config", str(config_path), "impact", "PAY-1", "--slip", "3000000"])
+    assert code == 2
+    assert "--slip must be at most 36500 days" in one_error_line(capsys.readouterr().err)
+

@@ -61,7 +61,14 @@ def _seconds(text: str) -> float:
     return number
 
 
+def _text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 PORT = _whole(0, 65535)
+MAX_SLIP_DAYS = 36500
 COUNT = _whole(0)
 
 
@@ -85,20 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the commented sample even on a terminal")
 
     p = sub.add_parser("sync", help="pull what changed from every tracker into the store")
-    p.add_argument("--tracker", action="append", metavar="NAME",
+    p.add_argument("--tracker", action="append", metavar="NAME", type=_text,
                    help="sync only this tracker (repeatable); with a PostgreSQL store, jobs "
                         "syncing different trackers run at the same time")
 
     p = sub.add_parser("check", help="run the rules and print the findings")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding is this severe")
-    p.add_argument("--baseline", metavar="NAME", help="compare against this saved baseline")
+    p.add_argument("--baseline", metavar="NAME", type=_text,
+                   help="compare against this saved baseline")
     p.add_argument("--suppressed", action="store_true", help="show only suppressed findings")
-    p.add_argument("--explain", metavar="FINGERPRINT", help="show the evidence behind a finding")
+    p.add_argument("--explain", metavar="FINGERPRINT", type=_text,
+                   help="show the evidence behind a finding")
 
     p = sub.add_parser("baseline", help="save or list named baselines")
     p.add_argument("action", choices=["save", "list"])
-    p.add_argument("name", nargs="?", help="the baseline's name (for save)")
+    p.add_argument("name", nargs="?", type=_text, help="the baseline's name (for save)")
 
     p = sub.add_parser("alert", help="post, edit and resolve the alert comments on epics")
     p.add_argument("--dry-run", action="store_true", help="print what would change; touch nothing")
@@ -127,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_whole(1), default=20, help="how many runs, newest first")
     p = sub.add_parser("impact", help="what if KEY finishes later: what its delay breaks "
                        "downstream (writes nothing)")
-    p.add_argument("key", metavar="KEY", help="an item, as the tracker shows it: PAY-20 or "
+    p.add_argument("key", metavar="KEY", type=_text, help="an item, as the tracker shows it: PAY-20 or "
                    "jira:PAY-20")
     p.add_argument("--slip", type=int, metavar="DAYS",
                    help="days later than it can finish now (default: as it stands)")
@@ -471,6 +480,9 @@ def _run(ws, args, run) -> int:
 def _impact(ws, args, run) -> int:
     from pmsync.impact import impact_json, impact_tree, run_impact
 
+    if args.slip is not None and args.slip > MAX_SLIP_DAYS:  # dates past year 9999 break
+        raise ConfigError(f"--slip must be at most {MAX_SLIP_DAYS} days (100 years), not "
+                          f"{args.slip}")
     result = run_impact(ws, args.key, args.slip)
     print(impact_json(result) if args.format == "json" else impact_tree(result))
     return EXIT_OK
