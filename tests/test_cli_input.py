@@ -109,3 +109,15 @@ def test_a_slip_past_the_calendar_is_one_line(config_path, capsys):
     assert code == 2
     assert "--slip must be at most 36500 days" in one_error_line(capsys.readouterr().err)
 
+
+@pytest.mark.parametrize("url", ["postgresql://pmsync@[::1/pmsync",
+                                 "postgresql://pmsync@db.example.com:99999/pmsync"])
+def test_a_malformed_store_url_is_a_config_error(url, config_path, capsys, tmp_path):
+    text = config_path.read_text()
+    config_path.write_text(f'store = "{url}"\n' + "\n".join(
+        line for line in text.splitlines() if not line.startswith(("store", "store_password"))))
+    assert main(["--config", str(config_path), "check"]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert f"{config_path}: store is not a valid URL" in line and "postgresql://pmsync@" in line
+    assert main(["--config", str(config_path), "store", "copy", "--to", url]) == 2
+    assert "--to: store is not a valid URL" in one_error_line(capsys.readouterr().err)

@@ -250,9 +250,11 @@ def _store_url(value: str | None, src: str) -> str | None:
                           "postgresql://pmsync@db.example.com/pmsync; leave it out to keep the "
                           "SQLite store in state_dir")
     try:
-        password = urlsplit(value).password
-    except ValueError:
-        password = None
+        parts = urlsplit(value)
+        password, _ = parts.password, parts.port  # each raises on a malformed URL
+    except ValueError as exc:
+        raise ConfigError(f"{src}: store is not a valid URL ({exc}); write it like "
+                          "postgresql://pmsync@db.example.com:5432/pmsync") from None
     if password:
         raise ConfigError(f"{src}: store holds a password; secrets never go in the config: "
                           "remove it from the URL and name its environment variable in "
