@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -79,6 +80,38 @@ def test_markdown_escapes_tracker_text(report):
     assert not re.search(r"(?<!\\)<(script|img)", body)  # every < of tracker text is escaped
     assert r"\<script\>" in body
     assert "](javascript" not in body and r"\[link\|javascript:alert\(1\)\]" in body
+
+
+EVIL_KEY = '<b onclick="x">K-1</b>&'  # a display key (ClickUp custom id) is tracker text too
+
+
+@pytest.mark.parametrize("report", ["sprint_review", "roadmap"])
+@pytest.mark.parametrize("target", ["html", "confluence"])
+def test_item_keys_links_and_titles_escape_in_the_markup_targets(report, target):
+    """The ``key`` and ``named`` filters write every item cell of these pages (epics,
+    sprint items, cross-line links): the display key, the link and the title escaped,
+    a link that is not http(s) dropped, exactly as {{ }} escapes."""
+    portfolio, findings = portfolio_with_evil_text()
+    odd = {"j:PAY-1": 'https://x/browse/PAY-1?a="><script>', "j:PAY-2": "javascript:alert(1)",
+           "j:MOB-1": "https://x/browse/MOB-1"}
+    items = [replace(i, facets=(("display_key", EVIL_KEY),), url=odd.get(i.key, i.url),
+                     product_line=None)
+             for i in portfolio.items.values()]
+    portfolio = Portfolio.build(items, list(portfolio.sprints.values()),
+                                [Link("j:MOB-1", "j:PAY-1")],
+                                product_lines=list(portfolio.product_lines),
+                                today=date(2026, 11, 23))
+    data = ({"review": sprint_review(portfolio, "Payments", findings)}
+            if report == "sprint_review" else {"roadmap": roadmap(portfolio, findings)})
+    body = template_env(_Ws(), target).get_template(f"{report}.{target}.j2").render(
+        **data, title="t", today=date(2026, 11, 23), portfolio=portfolio, target=target,
+        charts=chart_markup(target, next(iter(data.values())).charts))
+    assert "<b " not in body and "<script>" not in body and 'href="javascript' not in body
+    assert "&lt;b onclick=&#34;x&#34;&gt;K-1&lt;/b&gt;&amp;" in body  # the key, as text
+    assert "&lt;b onclick=&#34;x&#34;&gt;K-1&lt;/b&gt;&amp; &lt;script&gt;" in body  # + title
+    if report == "sprint_review":  # the story in the sprint: linked, its URL made inert
+        assert ('<a href="https://x/browse/PAY-1?a=%22%3E%3Cscript%3E">&lt;b onclick='
+                in body)
 
 
 def test_charts_escape_names():
