@@ -124,18 +124,20 @@ def late_from_other_lines(portfolio: Portfolio, line: str,
 def _late_by_line(portfolio: Portfolio, schedule: Any) -> dict[str | None, list[LateFromElsewhere]]:
     """Every line's rows at once: one pass over the schedule for all the reviews."""
     out: dict[str | None, list[LateFromElsewhere]] = {}
+    items = portfolio.items
     for _, item, _ in schedule.late():
         if item.kind == "epic":
             continue
+        # The chain first (root first): most late items are their own root or have it in
+        # their own line, and their dates (datetimes in the site's zone) are not needed.
+        chain = schedule.chain_keys(item.key)
+        if chain[0] == item.key or items[chain[0]].product_line == item.product_line:
+            continue
         dates = schedule.dates(item.key)
-        if dates.days_late < 1 or dates.root == item.key:
+        if dates.days_late < 1:
             continue
-        root = schedule.dates(dates.root)
-        if root.line == item.product_line:
-            continue
-        names = [portfolio.items[k].name for k in schedule.chain_keys(item.key)]
-        out.setdefault(item.product_line, []).append(
-            LateFromElsewhere(dates, root, " → ".join(names)))
+        out.setdefault(item.product_line, []).append(LateFromElsewhere(
+            dates, schedule.dates(chain[0]), " → ".join(items[k].name for k in chain)))
     for rows in out.values():
         rows.sort(key=lambda r: (-r.dates.days_late, r.item.key))
     return out
