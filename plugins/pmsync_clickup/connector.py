@@ -241,6 +241,11 @@ class ClickUpConnector:
 
     @property
     def publishes_pages(self) -> bool:
+        return self.publishes_pages_for(self.tracker)
+
+    @classmethod
+    def publishes_pages_for(cls, tracker: TrackerConfig) -> bool:
+        """Always: the reports go to a Doc in the workspace."""
         return True
 
     def publish_page(self, request: PageRequest) -> PublishedPage:

@@ -428,7 +428,12 @@ class JiraConnector:
 
     @property
     def publishes_pages(self) -> bool:
-        return bool(self.tracker.options.get("pages_space"))
+        return self.publishes_pages_for(self.tracker)
+
+    @classmethod
+    def publishes_pages_for(cls, tracker: TrackerConfig) -> bool:
+        """A Confluence space is configured (asked before the connector reads its token)."""
+        return bool(tracker.options.get("pages_space"))
 
     def publish_page(self, request: PageRequest) -> PublishedPage:
         return self.pages().publish(request)

@@ -101,6 +101,10 @@ class Connector(Protocol):
     def publishes_pages(self) -> bool:
         """Whether this tracker has a page target (Confluence space, ClickUp Doc) configured."""
 
+    # Optional: ``publishes_pages_for(cls, tracker) -> bool``, the same answer read from the
+    # config alone, before a connector (and so its secret) is made. With it, a report that
+    # writes local files only needs no token; without it, the connector is made to ask.
+
     def check_auth(self) -> str:
         """Who we are on the tracker; raises AuthError when credentials are refused."""
 
@@ -164,3 +168,8 @@ class LazyConnector:
 
     def __call__(self, tracker: TrackerConfig) -> Connector:
         return self.load()(tracker)
+
+    def publishes_pages_for(self, tracker: TrackerConfig) -> bool | None:
+        """The class's own ``publishes_pages_for(tracker)``; None when it has none."""
+        ask = getattr(self.load(), "publishes_pages_for", None)
+        return None if ask is None else bool(ask(tracker))

@@ -297,9 +297,9 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
             result.html_path = result.html_path or path
     for tracker in sorted(t for t in job.trackers
                           if t in ws.config.trackers and t not in skip_trackers):
-        connector = ws.connector(tracker)
-        if not connector.publishes_pages:
+        if not publishes_pages(ws, tracker):
             continue
+        connector = ws.connector(tracker)
         fmt = connector.page_format
         env = envs.setdefault(fmt, template_env(ws, fmt))
         body = env.get_template(f"{job.template}.{fmt}.j2").render(
@@ -310,6 +310,16 @@ def _publish_job(ws, job: ReportJob, envs, portfolio: Portfolio, result: ReportR
         _publish_page(ws, tracker, connector, key, job.title, body, result, dry_run, files)
     if local_failure is not None:
         raise local_failure
+
+
+def publishes_pages(ws: Workspace, tracker: str) -> bool:
+    """Whether ``tracker`` has a page target, from its config when its connector's plugin
+    can tell (``publishes_pages_for``): a report that only writes local files then makes
+    no connector and needs no token. Otherwise the connector is made and asked."""
+    config = ws.config.trackers[tracker]
+    ask = getattr(ws.registry.connectors[config.kind], "publishes_pages_for", None)
+    answer = ask(config) if ask is not None else None
+    return ws.connector(tracker).publishes_pages if answer is None else answer
 
 
 PAGE_TITLE_LIMIT = 255  # Confluence's limit for a page title; ClickUp Doc pages take it too
