@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pmsync.alerts import AlertPlan, sync_alerts
 from pmsync.check import run_check, suppressed
 from pmsync.errors import TrackerError
 from pmsync.model import Finding
-from pmsync.reports import ReportResult, publish_reports, review_links
 from pmsync.store import Run
 from pmsync.sync import SyncResult, sync_all
 from pmsync.workspace import Workspace
+
+if TYPE_CHECKING:  # the report step imports Jinja2 and pygal: only a run that reports does
+    from pmsync.reports import ReportResult
 
 
 @dataclass
@@ -55,6 +58,8 @@ def run_cycle(ws: Workspace, run: Run, dry_run: bool = False, sync: bool = True)
     reached, or a report that cannot be published, does not stop the other steps: the
     failure goes into ``run.failures`` and the run ends non-zero with all of them.
     ``sync=False``: check, alert and publish from what is stored (other jobs sync)."""
+    from pmsync.reports import publish_reports, review_links
+
     # Every connector is made (and so every token variable read) before any sync.
     synced = sync_all(ws.store, ws.connectors(), run) if sync else []
     run.add(sync_counts(synced))
