@@ -22,3 +22,21 @@ def test_a_clickup_line_with_no_items_yet_does_not_stop_the_run(
     assert code == 0, err
     assert "report    Platform: page v1 (created)" in out
     assert "alerts    " in out and "internal error" not in err
+
+
+def test_nothing_is_published_from_a_store_nothing_was_synced_into(
+        sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
+    """A mistyped state_dir or a container without its volume is a fresh, empty store:
+    publishing from it replaced every published page with "No active or closed sprint"."""
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    for command in (["report"], ["alert"], ["run", "--no-sync"]):
+        code, _, err = run_cli(capsys, path, *command)
+        assert code == 0, (command, err)
+        for tracker in ("jira", "clickup"):
+            assert f"{tracker}: nothing was ever synced from it into" in err, (command, err)
+    assert sandbox.writes == []
+    assert run_cli(capsys, path, "sync", "--tracker", "jira")[0] == 0
+    code, out, err = run_cli(capsys, path, "run", "--no-sync")  # jira now, clickup still not
+    assert code == 0 and "report    Payments: page v1 (created)" in out
+    assert "clickup: nothing was ever synced" in err and "jira: nothing" not in err
+    assert {w["path"].split("/")[1] for w in sandbox.writes} == {"rest", "wiki"}  # Jira's only

@@ -200,7 +200,7 @@ def test_a_timeout_is_retried(sandbox, tmp_path, monkeypatch, write_config):
 
 
 def test_a_page_edited_meanwhile_is_reread_and_updated_once_more(sandbox, config_path):
-    assert run(config_path, "report") == 0
+    assert run(config_path, "sync") == 0 and run(config_path, "report") == 0
     site = sandbox.site
     page = next(p for p in site.pages.values() if p["title"] == "Sprint review: Payments")
     in_sprint = site.planted["blocker-scheduled-late"][0][0].split(":")[1]  # in PAY's sprint

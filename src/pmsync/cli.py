@@ -430,13 +430,14 @@ def _fail_on(findings, severity: str | None) -> int:
 def _alert(ws, args, run) -> int:
     from pmsync.alerts import sync_alerts
     from pmsync.check import run_check, suppressed
-    from pmsync.cycle import alert_counts
+    from pmsync.cycle import alert_counts, never_synced
     from pmsync.reports import published_links
 
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
     plan = sync_alerts(ws, findings, portfolio, dry_run=args.dry_run,
-                       suppressed=frozenset(suppressed(ws)), links=published_links(ws))
+                       suppressed=frozenset(suppressed(ws)), links=published_links(ws),
+                       skip_trackers=never_synced(ws))
     run.add(alert_counts(plan, args.dry_run))
     verb = "would be" if args.dry_run else "were"
     for action in ("created", "edited", "resolved", "unchanged", "skipped"):
@@ -453,12 +454,13 @@ DRY_RUN_VERBS = {"created": "would create", "edited": "would edit", "resolved": 
 
 def _report(ws, args, run) -> int:
     from pmsync.check import run_check
-    from pmsync.cycle import report_counts
+    from pmsync.cycle import never_synced, report_counts
     from pmsync.reports import publish_reports
 
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
-    results = publish_reports(ws, findings, portfolio, dry_run=args.dry_run)
+    results = publish_reports(ws, findings, portfolio, dry_run=args.dry_run,
+                              skip_trackers=never_synced(ws))
     run.add(report_counts(results))
     for result in results:
         if result.failure is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,6 +17,8 @@ from pmsync.workspace import Workspace
 
 if TYPE_CHECKING:  # the report step imports Jinja2 and pygal: only a run that reports does
     from pmsync.reports import ReportResult
+
+log = logging.getLogger("pmsync.cycle")
 
 
 @dataclass
@@ -64,7 +67,7 @@ def run_cycle(ws: Workspace, run: Run, dry_run: bool = False, sync: bool = True)
     synced = sync_all(ws.store, ws.connectors(), run) if sync else []
     run.add(sync_counts(synced))
     unreachable = (frozenset(ws.config.trackers) - {s.tracker for s in synced} if sync
-                   else frozenset())
+                   else never_synced(ws))
     portfolio, findings = run_check(ws)
     run.count("findings", len(findings))
     # Reports first: the comments link to the pages they publish.
@@ -83,6 +86,19 @@ def run_cycle(ws: Workspace, run: Run, dry_run: bool = False, sync: bool = True)
         alerts = getattr(exc, "plan", None) or AlertPlan()  # what was written still counts
     run.add(alert_counts(alerts, dry_run))
     return CycleResult(synced, findings, alerts, reports, dry_run)
+
+
+def never_synced(ws: Workspace) -> frozenset[str]:
+    """Trackers nothing was ever synced from into this store. Publishing from the store alone
+    (alert, report, run --no-sync) leaves them alone: a mistyped state_dir, a container
+    without its volume or a --no-sync job starting before the first sync would otherwise
+    write empty pages over the real ones."""
+    never = frozenset(name for name in ws.config.trackers if ws.store.cursor(name) is None)
+    for name in sorted(never):
+        log.warning("%s: nothing was ever synced from it into %s, so its pages and comments "
+                    "are left alone; run `pmsync sync`, or point state_dir (or store) at the "
+                    "store your syncs write", name, ws.config.store_location)
+    return never
 
 
 # What each step adds to its run record (`pmsync runs`).
