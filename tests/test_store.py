@@ -212,3 +212,35 @@ def test_large_batches_store_what_row_by_row_writes_store(new_store):
         assert store.add_changes(changes[:BULK_ROWS] + [
             Change("jira:PAY-0", "status", at, "Done", None, "new")]) == 1  # the rest known
     assert len(store.changes()) == size + 1
+
+
+def test_loading_everything_at_once_gives_each_kind_as_loaded_alone(new_store):
+    # all_current looks up each kind's unpacker once per load (issue 14): every kind,
+    # interleaved rows, values shared between records and an unhashable one a plugin
+    # might store (a list) must come back as current(kind) gives them.
+    from datetime import date
+
+    from pmsync.model import Release, Sprint
+
+    store = new_store
+    run = store.begin_run("sync")
+    records = [
+        WorkItem("j:A-1", "epic", "Epic", "To Do", "todo", facets=(("project", "A"),),
+                 due=date(2026, 12, 1), created=datetime(2026, 11, 1, 9, tzinfo=UTC)),
+        Link("j:A-2", "j:A-1"),
+        Sprint("j:sprint:1", "S1", "active", start=datetime(2026, 11, 2, tzinfo=UTC)),
+        WorkItem("j:A-2", "story", "Story", "To Do", "todo", parent_key="j:A-1",
+                 sprint_keys=("j:sprint:1",), facets=(("project", "A"),)),
+        Release("j:version:1", "1.0", date(2026, 12, 24)),
+        WorkItem("j:A-3", "story", "Odd", "To Do", "todo", labels=["a", "b"]),  # a list
+        Link("j:A-3", "j:A-2"),
+    ]
+    with store.transaction():
+        store.upsert("j", records, run)
+    loaded = store.all_current()
+    for kind in ("item", "sprint", "link", "release"):
+        assert sorted(loaded[kind], key=repr) == sorted(store.current(kind), key=repr)
+    items = {i.key: i for i in loaded["item"]}
+    assert items["j:A-2"].parent_key is items["j:A-1"].key  # shared, not equal copies
+    assert list(items["j:A-3"].labels) == ["a", "b"]
+    assert len(loaded["link"]) == 2 and len(loaded["sprint"]) == 1

@@ -47,7 +47,8 @@ def sprint_ids(text: str | None) -> set[str]:
 
 def member_at(portfolio: Portfolio, item: WorkItem, sprint: Sprint, moment: datetime) -> bool:
     """Was the item in the sprint at ``moment``?"""
-    changes = [c for c in portfolio.changes.get(item.key, ()) if c.field == "sprint"]
+    history = portfolio.changes.get(item.key)
+    changes = [c for c in history if c.field == "sprint"] if history else ()
     if not changes:  # no history: in it now, and already created then
         return sprint.key in item.sprint_keys and (item.created is None or item.created <= moment)
     before = [c for c in changes if c.at <= moment]

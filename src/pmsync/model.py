@@ -367,6 +367,20 @@ def _keep(value: Any, _: Any) -> Any:
     return value
 
 
+def unpacker(kind: str, shared: dict[Any, Any]) -> Any:
+    """``unpack(kind, blob, shared)`` as a one-argument function, its lookups done once:
+    a load calls it for every stored record (two million at 1M items and links)."""
+    fast, share = _unpacker(RECORD_TYPES[kind]), shared.setdefault
+
+    def load(blob: bytes) -> Any:
+        try:
+            return fast(blob, share)
+        except TypeError:  # as in unpack
+            return fast(blob, _keep)
+
+    return load
+
+
 @functools.cache
 def _unpacker(cls: type) -> Any:
     """``unpack_record(blob, share)``, generated once per record type: the stored values

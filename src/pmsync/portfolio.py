@@ -156,7 +156,10 @@ class Portfolio:
 
     def value_at(self, item: WorkItem, field_name: str, moment: datetime, current: str | None):
         """A tracked field's value at ``moment``, read back through the item's history."""
-        changes = [c for c in self.changes.get(item.key, ()) if c.field == field_name]
+        history = self.changes.get(item.key)
+        if not history:  # most items: asked a million times, answered without a list
+            return current
+        changes = [c for c in history if c.field == field_name]
         before = [c for c in changes if c.at <= moment]
         if before:
             return before[-1].new
@@ -210,13 +213,28 @@ class Portfolio:
         """Per item: its newest sprint, planned start, planned finish (rules ask often)."""
         return {}
 
+    @cached_property
+    def _newest_sprints(self) -> dict[tuple[str, ...], Sprint | None]:
+        """The newest sprint of each list of sprint keys: a million items share a few
+        hundred lists (load shares equal tuples), so each is worked out once."""
+        return {}
+
+    def newest_sprint(self, sprint_keys: tuple[str, ...]) -> Sprint | None:
+        """The latest-starting of these sprints (else the last one listed)."""
+        found = self._newest_sprints.get(sprint_keys, self)  # self: not worked out yet
+        if found is self:
+            sprints = [self.sprints[k] for k in sprint_keys if k in self.sprints]
+            dated = [s for s in sprints if s.start is not None]
+            found = (max(dated, key=lambda s: s.start) if dated
+                     else (sprints[-1] if sprints else None))
+            self._newest_sprints[sprint_keys] = found
+        return found
+
     def _plan(self, item: WorkItem) -> tuple[Sprint | None, datetime | None, datetime | None]:
         cached = self._schedule.get(item.key)
         if cached is not None:
             return cached
-        sprints = [self.sprints[k] for k in item.sprint_keys if k in self.sprints]
-        dated = [s for s in sprints if s.start is not None]
-        sprint = max(dated, key=lambda s: s.start) if dated else (sprints[-1] if sprints else None)
+        sprint = self.newest_sprint(item.sprint_keys) if item.sprint_keys else None
         if sprint is not None and sprint.start is not None:
             start = sprint.start
         else:

@@ -43,6 +43,7 @@ from pmsync.model import (
     pack_values,
     record_kind,
     unpack,
+    unpacker,
 )
 from pmsync.state_errors import file_error, move_aside, store_error
 
@@ -451,16 +452,22 @@ class Store:
         one scan beats an index walk per kind on large stores)."""
         out: dict[str, list[Any]] = {kind: [] for kind in ("item", "sprint", "link", "release")}
         shared: dict[Any, Any] = {}  # see unpack: a link's ends share its items' keys
+        # Per kind, its list's append and its unpacker, looked up once per load rather
+        # than once per row.
+        loaders: dict[str, tuple[Any, Any]] = {}
         with gc_paused():
             # The JSON only where there is no packed form (written before packing
             # existed); no key column: the records carry their keys.
             for kind, packed, data in self.conn.execute(
                     "SELECT kind, packed, CASE WHEN packed IS NULL THEN data END "
                     "FROM records WHERE removed = 0"):
-                if packed is None:
-                    out.setdefault(kind, []).append(from_json(kind, json.loads(data)))
-                else:
-                    out.setdefault(kind, []).append(unpack(kind, packed, shared))
+                got = loaders.get(kind)
+                if got is None:
+                    got = loaders[kind] = (out.setdefault(kind, []).append,
+                                           unpacker(kind, shared))
+                append, load = got
+                append(load(packed) if packed is not None
+                       else from_json(kind, json.loads(data)))
         return out
 
     def revision_runs(self) -> list[int]:
