@@ -117,19 +117,30 @@ class Pacer:
         self.limit: int | None = None
         self.reset_at: float | None = None
         self._sent: deque[float] = deque()
+        # The last window waited out: answers from it still in flight (sent before the
+        # wait, read after) must not spend the fresh window's budget back to nothing.
+        self._waited_out: float | None = None
         self._lock = threading.Lock()
 
     def before_request(self) -> None:
         with self._lock:
             if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
-                self._sleep_until(self.reset_at)
+                self._sleep_until(self.wake_at(self.reset_at))
                 # A fresh window: its whole budget, less this request (overlapping requests
                 # queue here and spend it one by one); unknown when the server never said.
+                # Its reset comes with its first answer, which must not undo what was
+                # sent meanwhile (see after_response).
+                self._waited_out, self.reset_at = self.reset_at, None
                 self.remaining = None if self.limit is None else self.limit - 1
             elif self.remaining is not None:
                 self.remaining -= 1
             elif self.per_minute and self.reset_at is None:
                 self._own_budget(self.per_minute)
+
+    def wake_at(self, reset_at: float) -> float:
+        """When a spent window's budget is surely back: its reset plus the precision margin
+        (a vendor's pacer that knows the window better may say sooner). Under the lock."""
+        return reset_at
 
     def _own_budget(self, per_minute: int) -> None:
         """No headers seen: keep to ``per_minute`` requests in any 60 s ourselves."""
@@ -156,12 +167,16 @@ class Pacer:
                 remaining = int(response.headers[header])
             except ValueError:
                 return
+            if (response.status_code != 429 and reset is not None
+                    and self._waited_out is not None and reset <= self._waited_out):
+                return  # an answer from the window waited out (a 429 counts: we woke early)
             if response.status_code == 429:
                 remaining = 0
             limit = response.headers.get(self.vendor.limit_header or "", "")
             self.limit = int(limit) if limit.isdigit() else self.limit
-            # Overlapping answers arrive out of order: keep the smaller budget of a window.
-            if self.reset_at == reset and self.remaining is not None:
+            # Overlapping answers arrive out of order: keep the smaller budget of a window
+            # (reset_at None: the window just waited for, whose sends are counted already).
+            if self.remaining is not None and self.reset_at in (reset, None):
                 remaining = min(remaining, self.remaining)
             self.remaining, self.reset_at = remaining, reset
 
