@@ -39,6 +39,7 @@ log = logging.getLogger("pmsync.http")
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_WAIT = 300.0  # no server's word keeps a cron run asleep longer than this per wait
 LOG_WAITS_FROM = 3.0  # seconds: shorter waits are routine, longer ones are worth a line
+FRESH_WINDOW_WAIT = 10.0  # seconds for a fresh window's first answer before sending anyway
 
 
 def _no_detail(body: Any) -> str:
@@ -120,10 +121,17 @@ class Pacer:
         # The last window waited out: answers from it still in flight (sent before the
         # wait, read after) must not spend the fresh window's budget back to nothing.
         self._waited_out: float | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified by every answer (see before_request)
 
     def before_request(self) -> None:
         with self._lock:
+            # A fresh window's whole budget went out before any of its answers came back:
+            # its reset is not known yet, so wait for an answer (bounded: a request that
+            # fails brings none) rather than take the window for yet another fresh one.
+            deadline = time.monotonic() + FRESH_WINDOW_WAIT
+            while (self.remaining is not None and self.remaining <= 0 and self.reset_at is None
+                   and self._waited_out is not None and time.monotonic() < deadline):
+                self._lock.wait(deadline - time.monotonic())
             if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
                 self._sleep_until(self.wake_at(self.reset_at))
                 # A fresh window: its whole budget, less this request (overlapping requests
@@ -163,6 +171,7 @@ class Pacer:
             return
         reset = self.vendor.resume_at(response)
         with self._lock:
+            self._lock.notify_all()  # a request waiting for a fresh window's first answer
             try:
                 remaining = int(response.headers[header])
             except ValueError:
