@@ -39,7 +39,10 @@ log = logging.getLogger("pmsync.clickup")
 PAGE = 100
 COMMENT_PAGE = 25
 # Lists paged at once in a full sync: enough to spend a rate-limit window's budget in a
-# few round trips; ClickUp's per-token limit, not this, bounds the sync.
+# few round trips; ClickUp's per-token limit, not this, bounds the sync. Never more than
+# a tenth of the window's budget (X-RateLimit-Limit, known from the hierarchy calls):
+# requests in flight at a window's turn are the ones the pacer can count in the wrong
+# window, and with a budget of a few requests side by side would gain nothing anyway.
 LISTS_AT_ONCE = 4
 _LIST_DONE = object()  # a list's walk is over (for the progress line)
 
@@ -153,7 +156,9 @@ class ClickUpConnector:
         one round trip after another (the pacer keeps all of them within the budget)."""
         lists = list(state["lists"])
         done = 0
-        for page in prefetched([self._list_pages(lid) for lid in lists], LISTS_AT_ONCE):
+        budget = self.http.pacer.limit or self.tracker.options["requests_per_minute"]
+        at_once = max(1, min(LISTS_AT_ONCE, budget // 10))
+        for page in prefetched([self._list_pages(lid) for lid in lists], at_once):
             if page is _LIST_DONE:
                 done += 1
                 progress.current().sync_part(self.name, done, len(lists), "lists")
