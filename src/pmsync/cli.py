@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.add_argument("--sample", action="store_true",
                    help="write the commented sample even on a terminal")
+    p.add_argument("--store", metavar="URL",
+                   help="keep the store in PostgreSQL at this postgresql:// URL (no password "
+                        "in it) instead of SQLite in state_dir")
+    p.add_argument("--store-password-env", metavar="NAME",
+                   help="with --store: the environment variable that will hold the "
+                        "database password (default PMSYNC_STORE_PASSWORD)")
 
     p = sub.add_parser("sync", help="pull what changed from every tracker into the store")
     p.add_argument("--tracker", action="append", metavar="NAME", type=_text,
@@ -296,18 +302,25 @@ def synced_trackers(ws, args) -> list[str]:
 
 def cmd_init(args) -> int:
     from pmsync.config import SAMPLE_CONFIG
+    from pmsync.init_wizard import STORE_PASSWORD_ENV, Store
 
     if args.config.exists() and not args.force:
         raise ConfigError(f"{args.config} already exists; pass --force to overwrite it")
+    if args.store_password_env and not args.store:
+        raise ConfigError("--store-password-env goes with --store: pass the PostgreSQL URL "
+                          "too, e.g. --store postgresql://pmsync@db.example.com/pmsync")
+    store = (Store(args.store, args.store_password_env or STORE_PASSWORD_ENV)
+             if args.store else None)
     if sys.stdin.isatty() and sys.stdout.isatty() and not args.sample:
         from pmsync.init_wizard import interactive_init
 
-        interactive_init(args.config)
+        interactive_init(args.config, store=store)
         return EXIT_OK
-    from pmsync.init_wizard import write_config
+    from pmsync.init_wizard import next_steps, store_config, write_config
 
-    write_config(args.config, SAMPLE_CONFIG)
-    print(f"wrote {args.config}; edit it, export the token variable, then run `pmsync doctor`")
+    text = store_config(args.config, SAMPLE_CONFIG, store) if store else SAMPLE_CONFIG
+    write_config(args.config, text)
+    print(f"wrote {args.config}; edit it, then:\n" + next_steps(args.config, text))
     return EXIT_OK
 
 

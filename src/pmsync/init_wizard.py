@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pmsync.config import SELECTOR_FACETS, parse_config
+from pmsync.config import SAMPLE_CONFIG, SELECTOR_FACETS, parse_config
 from pmsync.errors import ConfigError
 from pmsync.plugins import default_registry
 
 Ask = Callable[[str], str]
+# What `init --store` names when --store-password-env is not given (the README's name).
+STORE_PASSWORD_ENV = "PMSYNC_STORE_PASSWORD"
+STATE_DIR_LINE = 'state_dir = "state"\n'
 
 
 def _quote(value: str) -> str:
@@ -123,7 +127,7 @@ class Wizard:
             lines.append({"name": name, "select": [{"tracker": tracker, **dict(
                 pair.split("=", 1) for pair in facets.split())}]})
 
-    def run(self, path: Path) -> str:
+    def run(self, path: Path, store: Store | None = None) -> str:
         self.say(f"pmsync setup: writes {path}. Tokens are never asked for, only the name of "
                  "the environment variable that holds each.")
         trackers: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -137,9 +141,45 @@ class Wizard:
             for kind, table in trackers.values():
                 if kind == "clickup":
                     table["link_tracker"] = jira  # Jira keys in ClickUp's link fields
-        text = render(trackers, self.lines(trackers))
+        text = with_store(render(trackers, self.lines(trackers)), store)
         parse_config(_toml(text), path, default_registry())  # what doctor will load
         return text
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where `init --store` keeps the store: a PostgreSQL URL without its password, and
+    the environment variable that will hold the password."""
+
+    url: str
+    password_env: str = STORE_PASSWORD_ENV
+
+
+def with_store(text: str, store: Store | None) -> str:
+    """``text`` with its store in PostgreSQL, as the README's store section writes it (the
+    lines go under state_dir, among the top-level keys); as it is without one."""
+    if store is None:
+        return text
+    lines = ("\n# The store: PostgreSQL instead of SQLite in state_dir (pip install "
+             "'pmsync[postgres]').\n"
+             f"# Its password comes from ${store.password_env}, never from this file.\n"
+             f"store = {_quote(store.url)}\nstore_password_env = {_quote(store.password_env)}\n")
+    return text.replace(STATE_DIR_LINE, STATE_DIR_LINE + lines, 1)
+
+
+def store_config(path: Path, text: str, store: Store) -> str:
+    """The commented sample (or any config text) with ``store``, checked as the loader
+    checks it: a bad URL or variable name is one line naming the option (exit 2)."""
+    complaint = _env(store.password_env)
+    if complaint:
+        raise ConfigError(f"--store-password-env {store.password_env}: {complaint}")
+    text = with_store(text, store)
+    try:
+        parse_config(_toml(text), path, default_registry())
+    except ConfigError as exc:
+        raise ConfigError(f"--store: {exc}".replace(f"{path}: ", "").replace(
+            "in store_password_env", "with --store-password-env")) from None
+    return text
 
 
 def render(trackers: dict[str, tuple[str, dict[str, Any]]], lines: list[dict[str, Any]]) -> str:
@@ -210,11 +250,21 @@ def write_config(path: Path, text: str) -> None:
         raise _unwritable(path, exc) from None
 
 
-def interactive_init(path: Path, ask: Ask = input, say: Callable[[str], None] = print) -> None:
+def interactive_init(path: Path, ask: Ask = input, say: Callable[[str], None] = print,
+                     store: Store | None = None) -> None:
     make_folder(path)  # a folder that cannot be made fails now, not after every answer
-    text = Wizard(ask, say).run(path)
+    if store is not None:
+        store_config(path, SAMPLE_CONFIG, store)  # a bad --store fails before any question
+    text = Wizard(ask, say).run(path, store)
     write_config(path, text)
-    env = sorted(set(re.findall(r'token_env = "([^"]+)"', text)))
-    say(f"\nwrote {path}. Next:\n  export " + "=...\n  export ".join(env)
-        + f"=...\n  pmsync --config {path} doctor")
+    say(f"\nwrote {path}. Next:\n" + next_steps(path, text))
+
+
+def next_steps(path: Path, text: str) -> str:
+    """What to do after `init`: the extra to install for a PostgreSQL store, the variables
+    to export (names only), then doctor."""
+    env = sorted(set(re.findall(r'(?:token_env|store_password_env) = "([^"]+)"', text)))
+    steps = ["pip install 'pmsync[postgres]'"] if "\nstore = " in text else []
+    steps += [f"export {name}=..." for name in env] + [f"pmsync --config {path} doctor"]
+    return "".join(f"  {step}\n" for step in steps).rstrip("\n")
 
