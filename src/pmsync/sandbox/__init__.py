@@ -10,6 +10,7 @@ neither and keeps the request log, the writes and the faults for both.
 
 from __future__ import annotations
 
+import gc
 import html
 import random
 from datetime import date
@@ -265,7 +266,12 @@ class Sandbox:
         return "\n".join(lines)
 
     def serve_until_interrupted(self) -> None:
-        """Block until Ctrl-C, then stop."""
+        """Block until Ctrl-C, then stop. The process does nothing else from here on, so the
+        seeded site (375,000 objects at 10,000 issues) is moved out of the cyclic collector's
+        sight: the full collections that the answers' garbage sets off scanned all of it,
+        stalling every answer for up to 0.4 s (6 of them, 1.1 s, in one full sync). What a
+        simulated vendor answers is the same; only how soon."""
+        gc.freeze()
         try:
             self.server.wait()
         except KeyboardInterrupt:
