@@ -18,7 +18,7 @@ from pmsync import progress
 from pmsync.connector import SyncBatch
 from pmsync.errors import TrackerError
 from pmsync.scrub import scrubbed
-from pmsync.store import Run, Store
+from pmsync.store import Run, Store, gc_paused
 
 log = logging.getLogger("pmsync.sync")
 
@@ -31,13 +31,24 @@ class SyncResult:
     full: bool
 
 
+def sync_counts(results: list[SyncResult]) -> dict[str, int]:
+    """What a sync adds to its run record (`pmsync runs`)."""
+    return {"fetched": sum(r.fetched for r in results),
+            "changed": sum(r.changed for r in results)}
+
+
 def sync_all(store: Store, connectors: Mapping[str, Any], run: Run) -> list[SyncResult]:
     """Each tracker on its own: one that cannot be reached is listed in ``run.failures``
     and the others are still synced (its last synced state stays in the store)."""
     results = []
     for name, connector in connectors.items():
         try:
-            results.append(sync_tracker(store, name, connector, run.id))
+            # The cyclic GC paused: each page decodes to ~100,000 dicts, lists and strings,
+            # whose allocation set off collections (full ones too): 0.27 s of a 1.4 s full
+            # sync of 10,000 issues (issue 14). Pages hold no cycles, so reference counting
+            # still frees each one once it is written, and memory stays flat.
+            with gc_paused():
+                results.append(sync_tracker(store, name, connector, run.id))
         except TrackerError as exc:
             log.warning("%s: not synced: %s", name, exc)
             run.fail(exc)
