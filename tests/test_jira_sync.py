@@ -284,8 +284,8 @@ def test_a_range_bound_deleted_after_the_listing_moves_to_the_next_key(sandbox, 
     listed = JiraConnector._listing
     deleted = []
 
-    def listing_then_delete(self):
-        found = listed(self)
+    def listing_then_delete(self, *args):
+        found = listed(self, *args)
         bound = next(p.high for p in found.plan(self.page_size, SEARCHES_AT_ONCE) if p.high)
         sandbox.site.delete_issue(bound)  # gone between the listing and the search
         deleted.append(bound)

@@ -105,19 +105,24 @@ class JiraConnector:
                 def later(work: Any) -> Future[Any]:
                     return pool.submit(contextvars.copy_context().run, work)
 
+                def each(work: Any, of: list[Any]) -> list[Future[Any]]:
+                    """``work(x)`` for each x at once; the answers are read in order."""
+                    return [later(lambda x=x: list(work(x))) for x in of]
+
                 me, fields = later(self.site.myself), later(self.site.fields)
-                keys = later(self._listing) if lists_keys else None
-                boards = self._scrum_boards()
-                estimates = later(lambda: tuple(self._estimation_fields(boards)))
-                board_sprints = later(lambda: list(self._board_sprints(boards)))
-                releases = later(lambda: tuple(self._releases()))
+                keys = each(self._project_keys, self.projects) if lists_keys else None
+                boards = self._scrum_boards(each(self._project_boards, self.projects))
+                estimates = each(self._estimation_fields, boards)
+                board_sprints = each(self._board_sprints, boards)
+                releases = each(self._releases, self.projects)
                 state["time_zone"] = me.result().get("timeZone") or "UTC"
                 ids = mapping.discover_fields(fields.result(), self.tracker.options,
-                                              estimates.result())
-                listing = keys.result() if keys else None
+                                              tuple(f for done in estimates for f in done.result()))
+                listing = self._listing(keys) if keys else None
                 stream = self._search(ids, since, state, clock, listing)
                 try:
-                    sprints, versions = board_sprints.result(), releases.result()
+                    sprints = [s for done in board_sprints for s in done.result()]
+                    versions = tuple(v for done in releases for v in done.result())
                 except BaseException:
                     stream.close()
                     raise
@@ -179,11 +184,15 @@ class JiraConnector:
             present = frozenset(f"{self.name}:{key}" for key in found)
         yield SyncBatch(present_keys=present, cursor=clock.done(updated=newest))
 
-    def _listing(self) -> slices.Listing:
-        """Every key of each project: key-only searches, one per project."""
-        return slices.Listing({project: search.keys(
-            self.site, f"project in ({self._project_list([project])}) ORDER BY key ASC")
-            for project in self.projects})
+    def _listing(self, per_project: list[Future[list[str]]]) -> slices.Listing:
+        """Every key of each project, from the key-only searches run side by side."""
+        return slices.Listing({project: found.result()
+                               for project, found in zip(self.projects, per_project, strict=True)})
+
+    def _project_keys(self, project: str) -> Iterator[str]:
+        """Every key of one project (the listing, slices.py): a key-only search."""
+        return search.keys(self.site, f"project in ({self._project_list([project])}) "
+                                      "ORDER BY key ASC")
 
     def _unseen(self, listing: slices.Listing | None,
                 ids: mapping.FieldIds) -> Iterator[list[dict[str, Any]]]:
@@ -321,36 +330,38 @@ class JiraConnector:
             clause += f' AND updated >= "{search.jql_time(since, overlap, time_zone)}"'
         return f"{clause} ORDER BY updated ASC, key ASC"
 
-    def _scrum_boards(self) -> list[dict[str, Any]]:
+    def _scrum_boards(self, per_project: list[Future[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+        """The scrum boards of every project (one listed twice counts once, first place)."""
         boards: dict[int, dict[str, Any]] = {}
-        for project in self.projects:
-            for page in search.offset_pages(self.site, "/rest/agile/1.0/board", "listing boards",
-                                            "values", {"projectKeyOrId": project}):
-                boards.update({b["id"]: b for b in page if b.get("type") == "scrum"})
+        for found in per_project:
+            boards.update({b["id"]: b for b in found.result() if b.get("type") == "scrum"})
         return list(boards.values())
 
-    def _estimation_fields(self, boards: list[dict[str, Any]]) -> Iterator[str]:
-        """Each board's estimation field, as Jira Software sums it for velocity."""
-        for board in boards:
-            try:
-                config = self.site.call("GET", f"/rest/agile/1.0/board/{board['id']}/configuration",
-                                        "reading a board's configuration") or {}
-            except HttpError as exc:
-                if exc.status not in (403, 404):  # a board we may not see: the others decide
-                    raise
-                continue
-            estimation = config.get("estimation") or {}
-            field_id = (estimation.get("field") or {}).get("fieldId")
-            if estimation.get("type") == "field" and field_id:
-                yield field_id
+    def _project_boards(self, project: str) -> Iterator[dict[str, Any]]:
+        for page in search.offset_pages(self.site, "/rest/agile/1.0/board", "listing boards",
+                                        "values", {"projectKeyOrId": project}):
+            yield from page
 
-    def _board_sprints(self, boards: list[dict[str, Any]]) -> Iterator[Sprint]:
-        for board in boards:
-            for sprints in search.offset_pages(
-                    self.site, f"/rest/agile/1.0/board/{board['id']}/sprint", "listing sprints",
-                    "values"):
-                for sprint in sprints:
-                    yield self._with_url(mapping.map_sprint(sprint, self.name, board))
+    def _estimation_fields(self, board: dict[str, Any]) -> Iterator[str]:
+        """A board's estimation field, as Jira Software sums it for velocity."""
+        try:
+            config = self.site.call("GET", f"/rest/agile/1.0/board/{board['id']}/configuration",
+                                    "reading a board's configuration") or {}
+        except HttpError as exc:
+            if exc.status not in (403, 404):  # a board we may not see: the others decide
+                raise
+            return
+        estimation = config.get("estimation") or {}
+        field_id = (estimation.get("field") or {}).get("fieldId")
+        if estimation.get("type") == "field" and field_id:
+            yield field_id
+
+    def _board_sprints(self, board: dict[str, Any]) -> Iterator[Sprint]:
+        for sprints in search.offset_pages(
+                self.site, f"/rest/agile/1.0/board/{board['id']}/sprint", "listing sprints",
+                "values"):
+            for sprint in sprints:
+                yield self._with_url(mapping.map_sprint(sprint, self.name, board))
 
     def _with_url(self, sprint: Sprint) -> Sprint:
         """The sprint's report on its board (the RapidBoard address: Data Center serves it,
@@ -363,12 +374,11 @@ class JiraConnector:
                f"&chart=sprintRetrospective&sprint={number}")
         return replace(sprint, facets=(*sprint.facets, ("url", url)))
 
-    def _releases(self):
-        for project in self.projects:
-            versions = self.site.call("GET", f"/rest/api/{self.site.api}/project/{project}/versions",
-                                      "listing project versions")
-            for version in versions or ():
-                yield mapping.map_version(version, self.name)
+    def _releases(self, project: str):
+        versions = self.site.call("GET", f"/rest/api/{self.site.api}/project/{project}/versions",
+                                  "listing project versions")
+        for version in versions or ():
+            yield mapping.map_version(version, self.name)
 
     # writing ----------------------------------------------------------------------
     def _comment_path(self, item_key: str, comment_id: str | None = None) -> str:
