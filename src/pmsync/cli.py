@@ -325,8 +325,7 @@ def cmd_init(args) -> int:
 
 
 def _sync(ws, args, run) -> int:
-    from pmsync.cycle import sync_counts
-    from pmsync.sync import sync_all
+    from pmsync.sync import sync_all, sync_counts  # not via cycle: its check and alert steps
 
     names = synced_trackers(ws, args)
     results = sync_all(ws.store, {name: ws.connector(name) for name in names}, run)

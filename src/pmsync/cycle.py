@@ -12,7 +12,7 @@ from pmsync.check import run_check, suppressed
 from pmsync.errors import TrackerError
 from pmsync.model import Finding
 from pmsync.store import Run
-from pmsync.sync import SyncResult, sync_all
+from pmsync.sync import SyncResult, sync_all, sync_counts
 from pmsync.workspace import Workspace
 
 if TYPE_CHECKING:  # the report step imports Jinja2 and pygal: only a run that reports does
@@ -101,12 +101,8 @@ def never_synced(ws: Workspace) -> frozenset[str]:
     return never
 
 
-# What each step adds to its run record (`pmsync runs`).
-def sync_counts(results: list[SyncResult]) -> dict[str, int]:
-    return {"fetched": sum(r.fetched for r in results),
-            "changed": sum(r.changed for r in results)}
-
-
+# What each step adds to its run record (`pmsync runs`); the sync's, sync_counts, lives
+# beside the sync so that `pmsync sync` need not import this module's steps.
 def alert_counts(plan: AlertPlan, dry_run: bool) -> dict[str, int]:
     if dry_run:  # nothing was written: say so in the names
         return {"would_create": len(plan.created), "would_edit": len(plan.edited),
