@@ -271,13 +271,17 @@ def map_changelog(item_key: str, histories: list[dict[str, Any]], ids: FieldIds,
     roles = ids.roles() if roles is None else roles  # a sync passes them once a page
     changes = []
     for history in histories:
-        at = parse_time(history.get("created"))
+        at = None  # read once a history holds a tracked change (most hold none)
         for entry in history.get("items") or ():
             label = entry.get("field") or ""
             field_id = entry.get("fieldId") or ids.names.get(label) or label
             name = roles.get(field_id)
-            if name is None or at is None:
+            if name is None:
                 continue
+            if at is None:
+                at = parse_time(history.get("created"))
+                if at is None:
+                    break
             # Sprints: ids are stable; estimates, dates and statuses: the shown value.
             use_ids = name == "sprint"
             old = entry.get("from") if use_ids else entry.get("fromString")
