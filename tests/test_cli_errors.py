@@ -103,7 +103,10 @@ def test_init_writes_a_sample_that_loads(tmp_path, capsys, monkeypatch):
     assert code == 0 and path.exists()
     code, _, err = run_cli(capsys, "--config", str(path), "init")
     assert code == 2 and "--force" in err
-    # The sample is valid: it only lacks the secret.
+    code, _, err = run_cli(capsys, "--config", str(path), "sync")
+    assert code == 2 and "trackers.jira.url is still the sample's placeholder" in err
+    # Once its site and account are the user's, the sample is valid: it only lacks the secret.
+    path.write_text(path.read_text().replace("your-site", "acme").replace("you@", "pm@"))
     code, _, err = run_cli(capsys, "--config", str(path), "sync")
     assert code == 2 and "PMSYNC_JIRA_TOKEN is not set" in err
 

@@ -109,3 +109,42 @@ def test_init_makes_the_config_folder_and_an_unwritable_path_is_one_line(tmp_pat
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.strip().splitlines() == [refused.stderr.strip()]
     assert f"cannot write {blocked}" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_the_samples_placeholders_are_refused_before_any_request(sandbox, tmp_path, monkeypatch,
+                                                                 capsys):
+    """`init --sample` names a site and an account that are not the user's: doctor and run
+    must not send the exported token there (someone may own that domain)."""
+    import requests
+
+    sent: list[str] = []
+
+    def said(capsys) -> list[str]:  # doctor reports on stdout (FAIL config ...), others stderr
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.out + captured.err
+        return [line for line in (captured.out + captured.err).splitlines() if "pmsync" in line
+                and "placeholder" in line]
+
+    def no_network(self, request, *args, **kwargs):
+        sent.append(request.url)
+        raise requests.ConnectionError("no network in this test")
+
+    config = tmp_path / "pmsync.toml"
+    assert main(["--config", str(config), "init", "--sample"]) == 0
+    monkeypatch.setenv("PMSYNC_JIRA_TOKEN", sandbox.site.account.api_token)
+    with monkeypatch.context() as patched:
+        patched.setattr(requests.adapters.HTTPAdapter, "send", no_network)
+        for command in (["doctor"], ["run", "--dry-run"], ["check"]):
+            capsys.readouterr()
+            assert main(["--config", str(config), *command]) == 2, command
+            (error,) = said(capsys)
+            assert "trackers.jira.url is still the sample's placeholder" in error, error
+            assert "https://your-site.atlassian.net; edit it" in error
+        config.write_text(config.read_text().replace("https://your-site.atlassian.net",
+                                                     sandbox.url))
+        assert main(["--config", str(config), "run"]) == 2
+        (error,) = said(capsys)
+        assert "trackers.jira.email is still the sample's placeholder you@example.com" in error
+    assert sent == []
+    config.write_text(config.read_text().replace("you@example.com", sandbox.site.account.email))
+    assert main(["--config", str(config), "doctor"]) == 0, capsys.readouterr()

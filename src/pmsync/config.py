@@ -198,7 +198,22 @@ def load_config(path: Path, registry: Registry) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}); check its permissions") \
             from None
-    return parse_config(raw, path, registry)
+    config = parse_config(raw, path, registry)
+    _refuse_placeholders(config)
+    return config
+
+
+def _refuse_placeholders(config: Config) -> None:
+    """A tracker still naming the sample's site or account (`pmsync init --sample`) would send
+    the exported token to a host someone else may own: refused before any request is made."""
+    sample = tomllib.loads(SAMPLE_CONFIG)["trackers"]["jira"]
+    for tracker in config.trackers.values():
+        written = {"url": tracker.url, "email": tracker.options.get("email")}
+        for key in ("url", "email"):
+            if written[key] == sample[key].rstrip("/"):
+                raise ConfigError(f"{tracker.where(key)} is still the sample's placeholder "
+                                  f"{sample[key]}; edit it to your own tracker's {key} before "
+                                  "running pmsync")
 
 
 def parse_config(raw: dict[str, Any], path: Path, registry: Registry) -> Config:
