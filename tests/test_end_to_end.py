@@ -140,3 +140,37 @@ def test_sync_per_tracker_then_run_without_sync(sandbox, pmsync, config_path, op
     store = open_store(config_path)
     assert len(store.sync_log()) == 1  # nothing synced: the findings came from the store
     assert [r.command for r in store.runs()] == ["run", "sync"]
+
+
+def test_demo_serve_prints_what_other_commands_need(tmp_path):
+    """README: keep the sandbox running with `demo --serve` to go on with other commands;
+    those need the tokens the demo's config names, printed as `pmsync sandbox` prints them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PMSYNC_DEMO_")}
+    demo = subprocess.Popen([sys.executable, "-m", "pmsync.cli", "demo", "--serve", "--size",
+                             "20", "--dir", str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        lines = []
+        while not lines or "Ctrl-C to stop" not in lines[-1]:
+            line = demo.stdout.readline()
+            assert line, "".join(lines)  # the demo ended without serving
+            lines.append(line)
+        out = "".join(lines)
+        assert "API token sandbox-token" in out and "token pk_" in out  # as `pmsync sandbox`
+        (exports,) = [line.split()[1:] for line in lines if line.strip().startswith("export ")]
+        tokens = dict(pair.split("=", 1) for pair in exports)
+        assert set(tokens) == {"PMSYNC_DEMO_TOKEN", "PMSYNC_DEMO_CLICKUP_TOKEN"}
+        config = tmp_path / "pmsync.toml"
+        assert f"pmsync --config {config} check" in out
+        doctor = subprocess.run([sys.executable, "-m", "pmsync.cli", "--config", str(config),
+                                 "doctor"], env={**env, **tokens}, capture_output=True, text=True,
+                                timeout=120)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=60)

@@ -85,6 +85,14 @@ def run_demo(size: int = 60, port: int = 0, folder: Path | None = None,
             print("\nThe html files above stay; the sandbox stops now. To open the page links "
                   "too, run `pmsync demo --serve`.")
         if serve:
+            # What `pmsync sandbox` prints, and the variables this config names: other
+            # commands can then run against the sandbox from another shell.
+            tokens = {TOKEN_ENV: sandbox.site.account.api_token}
+            if clickup:
+                tokens[CLICKUP_TOKEN_ENV] = clickup.token
+            print(f"\n{sandbox.describe()}\nother commands, from another shell:\n  export "
+                  + " ".join(f"{var}={value}" for var, value in tokens.items())
+                  + f"\n  pmsync --config {config_path} check")
             print(f"\nsandbox stays up at {sandbox.url} (open the page links above); "
                   "Ctrl-C to stop", flush=True)
             try:
