@@ -87,7 +87,14 @@ def generate(store: Store, size: int, seed: int = 1) -> None:
         store.upsert("b", [*sprints, *items, *releases], run)
         store.upsert("b", links, run)
         store.add_changes(changes)
+        mark_synced(store, run)
     store.finish_run(run, "done")
+
+
+def mark_synced(store: Store, run: int) -> None:
+    """The generated store stands for a synced one: `check` refuses a store nothing was
+    ever synced into (a mistyped state_dir)."""
+    store.set_cursor("b", {"updated": "2000-01-01T00:00:00+00:00"}, run)
 
 
 def prepare(size: int, stores: Path | None = None) -> Path:
@@ -97,6 +104,13 @@ def prepare(size: int, stores: Path | None = None) -> Path:
               else stores / str(size))
     config = folder / "pmsync.toml"
     if config.exists():  # written last: the store beside it is complete
+        kept = Store(folder / "state" / "pmsync.sqlite3")
+        if kept.cursor("b") is None:  # kept from before check needed a synced store
+            run = kept.begin_run("benchmark")
+            with kept.transaction():
+                mark_synced(kept, run)
+            kept.finish_run(run, "done")
+        kept.close()
         return folder
     path = folder / "state" / "pmsync.sqlite3"
     for leftover in path.parent.glob("pmsync.sqlite3*"):  # a generation cut short

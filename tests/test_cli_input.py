@@ -77,13 +77,15 @@ def _with_stdout_closed(*argv: str) -> subprocess.CompletedProcess:
 def test_a_closed_stdout_is_not_a_bug(config_path, capsys):
     """`pmsync check | head` must not say "internal error", exit 70 nor record a bug."""
     config = ["--config", str(config_path)]
+    assert main([*config, "sync"]) == 0  # check refuses a store nothing was synced into
+    capsys.readouterr()
     for argv in (["plugins"], [*config, "check"]):
         result = _with_stdout_closed(*argv)
         assert result.returncode == EXIT_PIPE, result.stderr
         assert b"error" not in result.stderr and b"Traceback" not in result.stderr
         assert b"Exception ignored" not in result.stderr
     assert main([*config, "runs", "--format", "json"]) == 0
-    (check,) = json.loads(capsys.readouterr().out)
+    check, _sync = json.loads(capsys.readouterr().out)  # the newest first
     assert (check["command"], check["exit_code"]) == ("check", EXIT_PIPE)
     assert "broken pipe" in check["error"]
 

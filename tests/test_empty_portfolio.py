@@ -40,3 +40,21 @@ def test_nothing_is_published_from_a_store_nothing_was_synced_into(
     assert code == 0 and "report    Payments: page v1 (created)" in out
     assert "clickup: nothing was ever synced" in err and "jira: nothing" not in err
     assert {w["path"].split("/")[1] for w in sandbox.writes} == {"rest", "wiki"}  # Jira's only
+
+
+def test_check_on_a_store_nothing_was_synced_into_fails(
+        sandbox, tmp_path, monkeypatch, capsys, write_clickup_config):
+    """`check --fail-on critical` pointed at the wrong state_dir said "No findings." and exit 0:
+    a cron job guarding the plan stayed green on an empty store."""
+    from pmsync.errors import EXIT_STATE
+
+    path = write_clickup_config(sandbox, tmp_path, monkeypatch)
+    code, out, err = run_cli(capsys, path, "check", "--fail-on", "critical")
+    assert code == EXIT_STATE and "No findings." not in out, (code, out, err)
+    (error,) = err.strip().splitlines()
+    assert "nothing was ever synced into this store" in error and "run `pmsync sync`" in error
+    assert "pmsync.sqlite3" in error or "postgresql://" in error  # the store it looked at
+    assert run_cli(capsys, path, "sync", "--tracker", "jira")[0] == 0
+    code, out, err = run_cli(capsys, path, "check")  # jira now, clickup still not: said
+    assert code == 0 and "clickup: nothing was ever synced from it into" in err, err
+    assert "jira: nothing was ever synced" not in err

@@ -27,6 +27,7 @@ from pmsync.errors import (
     ConfigError,
     OutputClosed,
     PmsyncError,
+    StateError,
     Terminated,
 )
 from pmsync.logs import mask, setup_logging
@@ -337,7 +338,18 @@ def _sync(ws, args, run) -> int:
 
 def _check(ws, args, run) -> int:
     from pmsync.check import explain, findings_json, findings_table, run_check
+    from pmsync.doctor import synced_trackers
 
+    # An empty store (a mistyped state_dir, a container without its volume) has no findings:
+    # `check --fail-on critical` must not stay green on it.
+    synced = synced_trackers(ws)
+    if not synced:
+        raise StateError(f"{ws.config.store_location}: nothing was ever synced into this store, "
+                         "so there is nothing to check; run `pmsync sync` first, or point "
+                         "state_dir (or store) at the store your syncs write")
+    for name in sorted(set(ws.config.trackers) - synced):
+        log.warning("%s: nothing was ever synced from it into %s, so check sees none of its "
+                    "items; run `pmsync sync`", name, ws.config.store_location)
     portfolio, findings = run_check(ws, args.baseline, with_suppressed=args.suppressed)
     run.count("findings", len(findings))
     if args.explain:
