@@ -44,7 +44,10 @@ def test_two_trackers_sync_side_by_side_while_check_runs(sandbox, tmp_path, monk
         procs = [start(path, "sync", "--tracker", "jira"), start(path, "sync", "--tracker",
                  "clickup"), start(path, "check")]
         results = [finish(p) for p in procs]
-        assert [code for code, _ in results] == [0, 0, 0], results
+        # The first check may start before either first sync commits: an empty store is
+        # refused (5), never a wrong answer; from then on it reads what was committed.
+        assert [code for code, _ in results] in ([0, 0, 0], [0, 0, 5] if not trial else []), \
+            results
         store = open_store(path)
         items = {item.key: item for item in store.current("item")}
         by_tracker = {t: sum(1 for k in items if k.startswith(f"{t}:")) for t in ("jira", "clickup")}
