@@ -26,10 +26,10 @@ from pmsync.metrics import (
     sprint_numbers,
     velocity,
 )
-from pmsync.model import Finding, Link, Sprint, WorkItem, split_key
+from pmsync.model import Finding, Sprint, WorkItem, split_key
 from pmsync.portfolio import Portfolio
 from pmsync.rules import rule_ids
-from pmsync.timeline import Timeline, build_timeline
+from pmsync.timeline import Timeline, build_timeline, epic_lookup
 
 
 @dataclass(frozen=True)
@@ -310,9 +310,10 @@ def line_timeline(portfolio: Portfolio, line: str, findings: list[Finding],
     conflicts = conflict_edges(portfolio, findings).touching.get(line, [])
     lanes: dict[str, list[WorkItem]] = {line: [r.item for r in rows if r.item.is_open]}
     laned: set[str] = set()  # the other lines' epics already in a lane
+    epic_of = epic_lookup(portfolio)
     for pair in conflicts:
         for end in pair:
-            epic = portfolio.epic_of(end.key)
+            epic = epic_of(end.key)
             if (epic is not None and epic.product_line and epic.product_line != line
                     and epic.key not in laned):
                 laned.add(epic.key)
@@ -371,9 +372,12 @@ class CrossEdges:
 
 
 def conflict_edges(portfolio: Portfolio, findings: list[Finding]) -> CrossEdges:
-    """Worked out once per portfolio and findings (every review and the roadmap ask)."""
-    basis = ("conflict-edges", tuple(f.fingerprint for f in findings))
-    return portfolio.memo(basis, lambda: _conflict_edges(portfolio, findings))
+    """Worked out once per portfolio and list of findings (every review and the roadmap
+    ask, with the same list). The memo keeps the list it was worked out from, so its id
+    names no other list meanwhile (a tuple of every fingerprint as the key cost more than
+    the lookup saved, at a million items)."""
+    basis = ("conflict-edges", id(findings))
+    return portfolio.memo(basis, lambda: (findings, _conflict_edges(portfolio, findings)))[1]
 
 
 def _conflict_edges(portfolio: Portfolio, findings: list[Finding]) -> CrossEdges:
@@ -385,8 +389,8 @@ def _conflict_edges(portfolio: Portfolio, findings: list[Finding]) -> CrossEdges
             members = {f.subject_key, *f.related_keys}
             conflicted |= {(a, b) for a in members for b in members if a != b}
     edges = CrossEdges([], [], {})
-    for link, blocker, blocked in portfolio.dependencies:
-        if blocker.product_line != blocked.product_line and _open(link, blocker, blocked):
+    for _, blocker, blocked in portfolio.dependencies:
+        if blocker.product_line != blocked.product_line and (blocker.is_open or blocked.is_open):
             in_conflict = (blocked.key, blocker.key) in conflicted
             (edges.conflicts if in_conflict else edges.others).append((blocker, blocked))
     edges.conflicts.sort(key=_edge_order)
@@ -433,7 +437,3 @@ def roadmap(portfolio: Portfolio, findings: list[Finding],
     if result.timeline.bars:
         result.charts["roadmap"] = charts.timeline_svg(result.timeline, "roadmap-timeline")
     return result
-
-
-def _open(link: Link, blocker: WorkItem, blocked: WorkItem) -> bool:
-    return blocker.is_open or blocked.is_open

@@ -8,7 +8,7 @@ warning) instead of drawing on the chart themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -107,6 +107,19 @@ def epic_start(portfolio: Portfolio, epic: WorkItem) -> date | None:
 Forecasts = dict[str, tuple[date | None, date | None]]  # epic key → (p50, configured pN)
 
 
+def epic_lookup(portfolio: Portfolio) -> Callable[[str], WorkItem | None]:
+    """``portfolio.epic_of``, remembered per portfolio: every timeline asks it of both ends
+    of each of its conflicts, tens of thousands at a million items."""
+    known: dict[str, WorkItem | None] = portfolio.memo(("epic-of",), dict)
+
+    def epic_of(key: str) -> WorkItem | None:
+        if key not in known:
+            known[key] = portfolio.epic_of(key)
+        return known[key]
+
+    return epic_of
+
+
 def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]],
                    forecasts: Forecasts,
                    conflicts: Iterable[tuple[WorkItem, WorkItem]], percentile: float,
@@ -115,8 +128,9 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
     (blocker, blocked) items of cross-line dependencies in conflict, any kind."""
     lanes, undated, hidden = [], [], 0
     conflicts = list(conflicts)
+    epic_of = epic_lookup(portfolio)
     involved = {epic.key for pair in conflicts for end in pair
-                if (epic := portfolio.epic_of(end.key)) is not None}
+                if (epic := epic_of(end.key)) is not None}
     for line, epics in epics_by_line.items():
         dated = []
         for epic in epics:
@@ -133,7 +147,7 @@ def build_timeline(portfolio: Portfolio, epics_by_line: dict[str, list[WorkItem]
     drawn = {bar.key for lane in lanes for bar in lane.bars}
     arrows: dict[tuple[str, str], list[str]] = {}
     for blocker, blocked in conflicts:
-        ends = portfolio.epic_of(blocker.key), portfolio.epic_of(blocked.key)
+        ends = epic_of(blocker.key), epic_of(blocked.key)
         if ends[0] is None or ends[1] is None or ends[0].key == ends[1].key:
             continue
         if ends[0].key in drawn and ends[1].key in drawn:
