@@ -111,19 +111,30 @@ def knock_on_view(portfolio: Portfolio, findings: list[Finding],
 
 
 def late_from_other_lines(portfolio: Portfolio, line: str,
-                          forecast_settings: Callable[[str | None], Any] | None = None
-                          ) -> list[LateFromElsewhere]:
+                          forecast_settings: Callable[[str | None], Any] | None = None,
+                          first: int | None = None) -> tuple[list[LateFromElsewhere], int]:
     """The line's open work (not epics) whose earliest finish is after its planned finish
-    because of a root in another line, latest first."""
+    because of a root in another line, latest first: the ``first`` rows (all without it),
+    and how many more there are."""
     schedule = portfolio_schedule(portfolio, forecast_settings)
     by_line = portfolio.memo(("late-from-other-lines", id(schedule)),
                              lambda: _late_by_line(portfolio, schedule))
-    return by_line.get(line, [])
+    late = by_line.get(line, [])
+    shown = late if first is None else late[:first]
+    # A row's root and path are made only for the rows shown (a line at a million items
+    # has tens of thousands of them).
+    items = portfolio.items
+    rows = [LateFromElsewhere(dates, schedule.dates(chain[0]),
+                              " → ".join(items[k].name for k in chain))
+            for dates, chain in shown]
+    return rows, len(late) - len(rows)
 
 
-def _late_by_line(portfolio: Portfolio, schedule: Any) -> dict[str | None, list[LateFromElsewhere]]:
-    """Every line's rows at once: one pass over the schedule for all the reviews."""
-    out: dict[str | None, list[LateFromElsewhere]] = {}
+def _late_by_line(portfolio: Portfolio, schedule: Any
+                  ) -> dict[str | None, list[tuple[ItemDates, tuple[str, ...]]]]:
+    """Every line's late items and their chains, latest first: one pass over the schedule
+    for all the reviews."""
+    out: dict[str | None, list[tuple[ItemDates, tuple[str, ...]]]] = {}
     items = portfolio.items
     for _, item, _ in schedule.late():
         if item.kind == "epic":
@@ -136,8 +147,7 @@ def _late_by_line(portfolio: Portfolio, schedule: Any) -> dict[str | None, list[
         dates = schedule.dates(item.key)
         if dates.days_late < 1:
             continue
-        out.setdefault(item.product_line, []).append(LateFromElsewhere(
-            dates, schedule.dates(chain[0]), " → ".join(items[k].name for k in chain)))
+        out.setdefault(item.product_line, []).append((dates, chain))
     for rows in out.values():
-        rows.sort(key=lambda r: (-r.dates.days_late, r.item.key))
+        rows.sort(key=lambda row: (-row[0].days_late, row[0].item.key))
     return out

@@ -90,7 +90,7 @@ def item_key(item: Any) -> Markup:
     """The ``key`` filter: the item's name, linked to its page if that is an http(s) URL."""
     name = escape(markup_text(item.name))
     target = link_target(item.url)
-    return Markup('<a href="{}">{}</a>').format(markup_text(target), name) if target else name
+    return Markup(f'<a href="{escape(markup_text(target))}">{name}</a>') if target else name
 
 
 def item_named(item: Any) -> Markup:
@@ -98,7 +98,7 @@ def item_named(item: Any) -> Markup:
     (a ClickUp task without a custom id)."""
     if item.name == item.title:
         return item_key(item)
-    return Markup("{} {}").format(item_key(item), markup_text(item.title))
+    return Markup(f"{item_key(item)} {escape(markup_text(item.title))}")
 
 
 def template_env(ws: Workspace, page_format: str = "html") -> jinja2.Environment:

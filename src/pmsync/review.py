@@ -148,13 +148,26 @@ def natural(key: str) -> tuple[str, int]:
     return (head, int(number)) if number.isdigit() else (native, 0)
 
 
+def epic_points(portfolio: Portfolio, epic: WorkItem) -> tuple[float, float]:
+    """Its children's points, all and done; once per portfolio (a review and the roadmap
+    both list an open epic)."""
+    known: dict[str, tuple[float, float]] = portfolio.memo(("epic-points",), dict)
+    if epic.key not in known:
+        total = done = 0
+        for child in portfolio.children.get(epic.key, ()):
+            points = child.estimate or 0
+            total += points
+            if child.status_category == "done":
+                done += points
+        known[epic.key] = total, done
+    return known[epic.key]
+
+
 def epic_rows(portfolio: Portfolio, epics: list[WorkItem], forecasts: Forecasts,
               settings: ForecastSettings) -> list[EpicRow]:
     rows = []
     for epic in sorted(epics, key=lambda i: natural(i.key)):
-        children = portfolio.children.get(epic.key, [])
-        total = sum(c.estimate or 0 for c in children)
-        done = sum(c.estimate or 0 for c in children if c.status_category == "done")
+        total, done = epic_points(portfolio, epic)
         p50, landing = forecasts.get(epic.key, (None, None))
         rows.append(EpicRow(epic, total, done, round(100 * done / total) if total else 0,
                             p50, landing, settings.label))
@@ -186,8 +199,8 @@ def sprint_review(portfolio: Portfolio, line: str, findings: list[Finding],
     review.links_more = cut_on + cut_by
     if review.links_more:
         review.links_by_line = links.by_line(line)
-    review.late_elsewhere, review.late_elsewhere_more = first_rows(late_from_other_lines(
-        portfolio, line, lambda name: settings_of(name).forecast))
+    review.late_elsewhere, review.late_elsewhere_more = late_from_other_lines(
+        portfolio, line, lambda name: settings_of(name).forecast, first=LISTED)
     review.timeline = line_timeline(portfolio, line, findings, settings_of, review.epics)
     if review.timeline.bars:
         review.charts["timeline"] = charts.timeline_svg(

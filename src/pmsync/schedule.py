@@ -309,8 +309,8 @@ def portfolio_schedule(portfolio: Portfolio,
     from pmsync.metrics import ForecastSettings, line_forecast
 
     settings_of = forecast_settings or (lambda line: ForecastSettings())
-    lines = sorted({i.product_line for i in portfolio.items.values() if i.kind == "epic"},
-                   key=str)
+    lines = portfolio.memo(("epic-lines",), lambda: sorted(  # asked once per report page
+        {i.product_line for i in portfolio.items.values() if i.kind == "epic"}, key=str))
     settings = {line: settings_of(line) for line in lines}
 
     def compute() -> Schedule:
