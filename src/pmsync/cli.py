@@ -338,11 +338,10 @@ def _sync(ws, args, run) -> int:
 
 def _check(ws, args, run) -> int:
     from pmsync.check import explain, findings_json, findings_table, run_check
-    from pmsync.doctor import synced_trackers
 
     # An empty store (a mistyped state_dir, a container without its volume) has no findings:
     # `check --fail-on critical` must not stay green on it.
-    synced = synced_trackers(ws)
+    synced = ws.synced_trackers()
     if not synced:
         raise StateError(f"{ws.config.store_location}: nothing was ever synced into this store, "
                          "so there is nothing to check; run `pmsync sync` first, or point "

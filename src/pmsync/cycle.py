@@ -93,7 +93,7 @@ def never_synced(ws: Workspace) -> frozenset[str]:
     (alert, report, run --no-sync) leaves them alone: a mistyped state_dir, a container
     without its volume or a --no-sync job starting before the first sync would otherwise
     write empty pages over the real ones."""
-    never = frozenset(name for name in ws.config.trackers if ws.store.cursor(name) is None)
+    never = frozenset(ws.config.trackers) - ws.synced_trackers()
     for name in sorted(never):
         log.warning("%s: nothing was ever synced from it into %s, so its pages and comments "
                     "are left alone; run `pmsync sync`, or point state_dir (or store) at the "

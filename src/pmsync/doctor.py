@@ -78,10 +78,10 @@ def run_doctor(config_path: Path, say: Callable[[str], None] = print) -> int:
         state = list(state_checks(config))
         for check in state:
             emit(check)
-        synced: set[str] = set()
+        synced: frozenset[str] = frozenset()
         if all(check.status == "ok" for check in state):
             try:
-                synced = synced_trackers(ws)
+                synced = ws.synced_trackers()
             except PmsyncError as exc:  # the store cannot be read: one FAIL line, go on
                 emit(Check("state", "fail", str(exc), exc.exit_code))
         doctors: dict[str, TrackerDoctor | None] = {}
@@ -181,13 +181,7 @@ def line_checks(ws: Any, usable: dict[str, TrackerDoctor], synced: set[str]
             yield Check("lines", "ok", f"{line.name}: {count} items {how}")
 
 
-def synced_trackers(ws: Any) -> set[str]:
-    if not ws.config.store_exists():
-        return set()
-    return {name for name in ws.config.trackers if ws.store.cursor(name) is not None}
-
-
-def run_plan(ws: Any, doctors: dict[str, TrackerDoctor | None], synced: set[str]) -> list[str]:
+def run_plan(ws: Any, doctors: dict[str, TrackerDoctor | None], synced: frozenset[str]) -> list[str]:
     """What `pmsync run` would do with this config, in the order it does it."""
     config = ws.config
     plan = [f"sync {name}: " + ("incremental, from where the last sync stopped" if name in synced

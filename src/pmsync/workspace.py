@@ -60,6 +60,14 @@ class Workspace:
     def store(self) -> Store:
         return Store(self.config.store_location, self.config.store_password())
 
+    def synced_trackers(self) -> frozenset[str]:
+        """The trackers something was ever synced from into this store (their cursor is
+        stored); no store is made where there is none yet."""
+        if not self.config.store_exists():
+            return frozenset()
+        return frozenset(name for name in self.config.trackers
+                         if self.store.cursor(name) is not None)
+
     def connector(self, tracker_name: str) -> Connector:
         """The tracker's connector, made on first use (that is when its secret is read)."""
         if tracker_name not in self._connectors:
